@@ -1,0 +1,40 @@
+# ringback: `make run` serves the demo, `make test` runs every check. Both build .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint types imports pytest-sqlite pytest-postgres clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/ringback serve --demo --database-url sqlite:///./ringback-demo.db --port 9000
+
+test: lint types imports pytest-sqlite pytest-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+# Exit code 5 (no test collected) is a failure here, like any other.
+pytest-sqlite: $(STAMP)
+	RINGBACK_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+
+pytest-postgres: $(STAMP)
+	RINGBACK_TEST_DATABASE=postgres RINGBACK_TEST_DATABASE_URL=$(PG_URL) \
+		$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/api
+
+clean:
+	rm -rf $(VENV) ringback-demo.db*

@@ -1,0 +1,5 @@
+"""ringback: a durable contact-center callback server."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

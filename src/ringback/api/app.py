@@ -1,0 +1,62 @@
+"""The ASGI application: the native API, health and metrics, and the dialects."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from ringback import __version__
+from ringback.api import errors, health
+from ringback.api.v1 import agents, auth, callbacks, queues, users
+
+
+def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
+    """Return the /api/v1 application."""
+    api = FastAPI(
+        title="ringback native API",
+        version=__version__,
+        description="Administration, callbacks and outcomes. Errors are "
+        '`{"error": "<id>", "message": "..."}`.',
+        max_body_size=max_body_bytes,
+    )
+    api.state.services = services
+    errors.install(api)
+    for module in (auth, queues, users, agents, callbacks):
+        api.include_router(module.router)
+    return api
+
+
+def create_app(services: Any, *, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+    """Return the whole application for `services` (built by ringback.bootstrap)."""
+    app = FastAPI(title="ringback", version=__version__, docs_url=None, redoc_url=None)
+    app.state.services = services
+    app.state.metrics = _metrics(app, services)
+    errors.install(app)
+    app.include_router(health.router)
+    app.mount("/api/v1", create_native_api(services, max_body_bytes=max_body_bytes))
+    return app
+
+
+def _metrics(app: FastAPI, services: Any) -> CollectorRegistry:
+    registry = CollectorRegistry()
+    registry.register(health.CallbackStateCollector(services.callbacks.counts_by_state))
+    requests = Counter(
+        "ringback_http_requests", "HTTP requests", ["method", "status"], registry=registry
+    )
+    latency = Histogram("ringback_http_seconds", "HTTP request latency", registry=registry)
+
+    @app.middleware("http")
+    async def count_requests(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        latency.observe(time.perf_counter() - started)
+        requests.labels(request.method, str(response.status_code)).inc()
+        return response
+
+    return registry

@@ -1,0 +1,112 @@
+"""The composition root: settings -> engine -> store -> services -> application."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from ringback.api.app import create_app
+from ringback.services import demo, setup
+from ringback.services.agents import AgentService
+from ringback.services.callbacks import CallbackService
+from ringback.services.passwords import Argon2PasswordHasher
+from ringback.services.ports import Clock, PasswordHasher
+from ringback.services.queues import QueueService
+from ringback.services.users import UserService
+from ringback.settings import Settings
+from ringback.store import migrate
+from ringback.store.engine import build_engine
+from ringback.store.transaction import SqlStore
+
+
+class SystemClock:
+    """The wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        """Return the current instant."""
+        return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """Every use case, wired to one store and one clock."""
+
+    store: SqlStore
+    clock: Clock
+    hasher: PasswordHasher
+    queues: QueueService
+    users: UserService
+    agents: AgentService
+    callbacks: CallbackService
+
+
+@dataclass
+class Credentials:
+    """What a start generated and must print once."""
+
+    admin_password: str | None = None
+    service_token: str | None = None
+    demo_password: str | None = None
+    created: list[str] = field(default_factory=list)
+
+
+def build_services(
+    settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
+) -> Services:
+    """Wire the use cases to a store on `settings.database_url` (or on `engine`)."""
+    engine = engine or build_engine(settings.database_url, pool_size=settings.db_pool_size)
+    store = SqlStore(engine)
+    clock = clock or SystemClock()
+    hasher = Argon2PasswordHasher(cheap=settings.fast_password_hash)
+    return Services(
+        store=store,
+        clock=clock,
+        hasher=hasher,
+        queues=QueueService(store),
+        users=UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds)),
+        agents=AgentService(store),
+        callbacks=CallbackService(store, clock),
+    )
+
+
+def prepare(settings: Settings, services: Services) -> Credentials:
+    """Migrate the schema, make sure an admin and a service token exist, add demo data."""
+    migrate.upgrade(services.store.engine)
+    if settings.demo:
+        return _prepare_demo(settings, services)
+    password = settings.admin_password.get_secret_value() if settings.admin_password else None
+    token = settings.api_token.get_secret_value() if settings.api_token else None
+    return Credentials(
+        admin_password=setup.ensure_admin(
+            services.store, services.clock, services.hasher, password
+        ),
+        service_token=setup.ensure_service_token(services.store, token),
+    )
+
+
+def _prepare_demo(settings: Settings, services: Services) -> Credentials:
+    # The demo prints working credentials at every start: it sets them anew when not configured.
+    password = (
+        settings.admin_password.get_secret_value()
+        if settings.admin_password
+        else secrets.token_urlsafe(9)
+    )
+    token = (
+        settings.api_token.get_secret_value() if settings.api_token else secrets.token_urlsafe(32)
+    )
+    setup.ensure_admin(services.store, services.clock, services.hasher, password)
+    setup.reset_password(services.store, services.hasher, setup.ADMIN_LOGIN, password)
+    setup.ensure_service_token(services.store, token)
+    demo_password = secrets.token_urlsafe(9)
+    created = demo.provision(services.queues, services.agents, services.users, demo_password)
+    setup.reset_password(services.store, services.hasher, demo.DEMO_SUPERVISOR, demo_password)
+    return Credentials(password, token, demo_password, created)
+
+
+def build_app(settings: Settings, services: Services) -> FastAPI:
+    """Return the ASGI application serving every prefix."""
+    return create_app(services, max_body_bytes=settings.max_body_bytes)

@@ -1,0 +1,158 @@
+"""`ringback ...` commands; each one builds settings and services, then hands over."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Optional, TypeVar
+
+import typer
+import uvicorn
+
+from ringback import __version__, bootstrap
+from ringback.domain import errors
+from ringback.domain.people import Principal, Profile, Rights, User
+from ringback.domain.queues import QueueSettings
+from ringback.settings import Settings, load_settings
+from ringback.store import migrate
+
+T = TypeVar("T")
+
+app = typer.Typer(help="ringback, a durable contact-center callback server.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+queue_app = typer.Typer(help="Queues.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(queue_app, name="queue")
+
+ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="ringback.toml to read.")]  # noqa: UP045
+DatabaseOption = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL.")]  # noqa: UP045
+
+
+def _settings(config: Path | None, database_url: str | None, **flags: object) -> Settings:
+    try:
+        return load_settings(config, database_url=database_url, **flags)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="Address to listen on.")] = None,  # noqa: UP045
+    port: Annotated[Optional[int], typer.Option(help="Port to listen on.")] = None,  # noqa: UP045
+    database_url: DatabaseOption = None,
+    config: ConfigOption = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Demo queues, agents and users.")] = False,
+    no_dispatcher: Annotated[bool, typer.Option("--no-dispatcher", help="API only.")] = False,
+) -> None:
+    """Migrate the schema and serve every API on one port."""
+    settings = _settings(
+        config, database_url, host=host, port=port, demo=demo or None,
+        dispatcher=False if no_dispatcher else None,
+    )  # fmt: skip
+    if settings.demo:
+        settings.trusted_hosts = sorted({*settings.trusted_hosts, "127.0.0.1", "::1"})
+        settings.fast_password_hash = True
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    services = bootstrap.build_services(settings)
+    credentials = bootstrap.prepare(settings, services)
+    _announce(settings, credentials)
+    uvicorn.run(bootstrap.build_app(settings, services), host=settings.host, port=settings.port,
+                log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)  # fmt: skip
+
+
+def _announce(settings: Settings, credentials: bootstrap.Credentials) -> None:
+    base = f"http://{settings.host}:{settings.port}"
+    typer.echo(f"ringback {__version__} on {base}")
+    typer.echo(f"  native API   {base}/api/v1   docs {base}/api/v1/docs")
+    typer.echo(f"  OpenAPI      {base}/api/v1/openapi.json")
+    typer.echo(f"  health       {base}/health   {base}/ready   {base}/metrics")
+    if credentials.admin_password:
+        typer.echo(f"  admin        login admin, password {credentials.admin_password}")
+    if credentials.service_token:
+        typer.echo(f"  service token  {credentials.service_token}")
+    if credentials.demo_password:
+        typer.echo(
+            f"  supervisor   login supervisor, password {credentials.demo_password} (queue 1)"
+        )
+    for item in credentials.created:
+        typer.echo(f"  created {item}")
+    if not (credentials.admin_password or credentials.service_token):
+        typer.echo("  credentials: as configured or printed at the first start")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    database_url: DatabaseOption = None,
+    config: ConfigOption = None,
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Bring the schema up to date."""
+    settings = _settings(config, database_url)
+    services = bootstrap.build_services(settings)
+    migrate.upgrade(services.store.engine, revision)
+    typer.echo(f"schema of {services.store.engine.url.render_as_string()} is at {revision}")
+
+
+@user_app.command("add")
+def user_add(
+    login: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    profile: Annotated[
+        Profile, typer.Option(help="admin, supervisor or teacher.")
+    ] = Profile.SUPERVISOR,
+    queue: Annotated[Optional[list[int]], typer.Option(help="Queue id the user may see.")] = None,  # noqa: UP045
+    firstname: str = "",
+    name: str = "",
+    database_url: DatabaseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a user."""
+    settings = _settings(config, database_url)
+    services = bootstrap.build_services(settings)
+    migrate.upgrade(services.store.engine)
+    user = User(login=login, profile=profile, firstname=firstname, name=name,
+                rights=Rights(queue_ids=tuple(queue or ())))  # fmt: skip
+    _run(lambda: services.users.create(Principal.service(), user, password))
+    typer.echo(f"user {login} added ({profile.value})")
+
+
+@queue_app.command("add")
+def queue_add(
+    name: str,
+    queue_id: Annotated[Optional[int], typer.Option("--id", help="Queue id.")] = None,  # noqa: UP045
+    timezone: str = "UTC",
+    hours: Annotated[Optional[list[str]], typer.Option(help="e.g. 'Mon-Fri 09:00-17:00'.")] = None,  # noqa: UP045
+    database_url: DatabaseOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Add a queue with default settings."""
+    settings = _settings(config, database_url)
+    services = bootstrap.build_services(settings)
+    migrate.upgrade(services.store.engine)
+    queue_settings = QueueSettings(name=name, timezone=timezone, business_hours=tuple(hours or ()))
+    queue = _run(lambda: services.queues.create(Principal.service(), queue_settings, queue_id))
+    typer.echo(f"queue {queue.name} added with id {queue.id}")
+
+
+@app.command()
+def version() -> None:
+    """Print ringback's version."""
+    typer.echo(__version__)
+
+
+def _run(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except errors.RingbackError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(code=1) from exc
+
+
+def main() -> None:
+    """Entry point of the `ringback` script."""
+    app()

@@ -1,0 +1,291 @@
+"""Use cases on callbacks: create, read, list, cancel, record an attempt's outcome."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from ringback.domain import errors, retry
+from ringback.domain.callbacks import Callback, StateChange, UccxFields, record
+from ringback.domain.capacity import horizon_end
+from ringback.domain.numbers import normalize_number
+from ringback.domain.people import Principal
+from ringback.domain.queues import Queue
+from ringback.domain.states import Event, Reason, State
+from ringback.services import access
+from ringback.services.ports import CallbackQuery, Clock, Page, Store, Transaction
+
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewCallback:
+    """What a dialect asks for when it creates a callback."""
+
+    queue_id: int
+    phone_number: str
+    alternate_number: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    description: str = ""
+    customer_id: str = ""
+    language: str = ""
+    prompt: str = ""
+    desired_time: datetime | None = None
+    due_date: date | None = None
+    list_id: UUID | None = None
+    period_id: UUID | None = None
+    external_id: str | None = None
+    queue_start_time: datetime | None = None
+    uccx: UccxFields = field(default_factory=UccxFields)
+    properties: dict[str, Any] = field(default_factory=dict)
+    idempotency_key: str | None = None
+
+
+class Outcome(StrEnum):
+    """How an attempt ended, as telephony reports it."""
+
+    COMPLETED = "completed"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    AGENT_ABANDONED = "agent_abandoned"
+    INVALID_NUMBER = "invalid_number"
+    IVR_FAILURE = "ivr_failure"
+    TIMEOUT = "timeout"
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackView:
+    """A callback with its history, as the native API shows it."""
+
+    callback: Callback
+    history: list[StateChange]
+
+
+class CallbackService:
+    """The life of callbacks, as every dialect drives it."""
+
+    def __init__(
+        self, store: Store, clock: Clock, spread: Callable[[], float] = random.random
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._spread = spread
+
+    def create(self, actor: Principal, request: NewCallback) -> Callback:
+        """Check a request against its queue's rules and store it as a new callback."""
+        access.require_queue(actor, request.queue_id)
+        with self._store.transaction() as tx:
+            if request.idempotency_key:
+                earlier = tx.callbacks.get_by_idempotency_key(request.idempotency_key)
+                if earlier is not None:
+                    return earlier
+            queue = _queue(tx, request.queue_id)
+            callback = self._admit(tx, queue, request, actor)
+            tx.callbacks.add(callback, idempotency_key=request.idempotency_key)
+            tx.events.append(record(None, callback, event="create", actor=actor.name))
+            return callback
+
+    def get(self, actor: Principal, callback_id: UUID) -> CallbackView:
+        """Return a callback the actor may see, with its event history."""
+        with self._store.transaction() as tx:
+            callback = _visible(tx, actor, callback_id)
+            return CallbackView(callback, tx.events.for_callback(callback_id))
+
+    def find(self, actor: Principal, query: CallbackQuery) -> Page:
+        """Return a page of the callbacks the actor may see that match `query`."""
+        if not 1 <= query.limit <= MAX_PAGE:
+            raise errors.Invalid(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        if query.offset < 0:
+            raise errors.Invalid("offset must be >= 0", field="offset")
+        visible = actor.visible_queue_ids()
+        if visible is not None:
+            wanted = visible if query.queue_ids is None else query.queue_ids
+            query = _with_queues(query, [q for q in wanted if q in visible])
+        with self._store.transaction() as tx:
+            return tx.callbacks.find(query)
+
+    def counts_by_state(self) -> dict[tuple[int, str], int]:
+        """Return how many callbacks each queue has in each state (for metrics)."""
+        with self._store.transaction() as tx:
+            return tx.callbacks.counts_by_state()
+
+    def cancel(self, actor: Principal, callback_id: UUID) -> Callback:
+        """Cancel a callback that no dial is in flight for."""
+        with self._store.transaction() as tx:
+            before = _visible(tx, actor, callback_id)
+            now = self._clock.now()
+            after = before.apply(
+                Event.CANCEL, now=now, reason=Reason.CANCELLED, completed_at=now, lease=None
+            )
+            _save(tx, before, after, event="cancel", actor=actor.name)
+            return after
+
+    def record_outcome(
+        self,
+        actor: Principal,
+        callback_id: UUID,
+        *,
+        dial_key: str,
+        outcome: Outcome,
+        detail: str = "",
+    ) -> Callback:
+        """Apply the outcome of the attempt named by `dial_key`: done, retry later, or give up."""
+        with self._store.transaction() as tx:
+            before = _visible(tx, actor, callback_id)
+            if dial_key != before.dial_key:
+                raise errors.Conflict(
+                    f"dial key {dial_key} is not the current attempt ({before.dial_key})",
+                    field="dial_key",
+                )
+            after = self._after_outcome(tx, before, outcome)
+            _save(
+                tx, before, after, event=f"outcome:{outcome.value}", actor=actor.name, detail=detail
+            )
+            return after
+
+    def _after_outcome(self, tx: Transaction, before: Callback, outcome: Outcome) -> Callback:
+        now = self._clock.now()
+        attempts = before.attempts + 1
+        if outcome is Outcome.COMPLETED:
+            return before.apply(
+                Event.COMPLETE, now=now, attempts=attempts, reason=Reason.COMPLETED,
+                completed_at=now, lease=None,
+            )  # fmt: skip
+        queue = _queue(tx, before.queue_id)
+        decision = retry.after_failure(
+            queue.retry, attempts=attempts, reason=Reason(outcome.value), now=now,
+            spread=self._spread(),
+        )  # fmt: skip
+        if decision.next_attempt_at is None:
+            return before.apply(
+                decision.event, now=now, attempts=attempts, reason=decision.reason,
+                completed_at=now, lease=None,
+            )  # fmt: skip
+        return before.apply(
+            decision.event, now=now, attempts=attempts, reason=decision.reason,
+            slot=before.slot + 1, next_action_at=decision.next_attempt_at, lease=None,
+            owner_agent_id=None,
+        )  # fmt: skip
+
+    def _admit(
+        self, tx: Transaction, queue: Queue, request: NewCallback, actor: Principal
+    ) -> Callback:
+        if not queue.settings.accepting_callbacks:
+            raise errors.Closed(f"queue {queue.name} does not accept callbacks", reason="disabled")
+        number = normalize_number(request.phone_number, queue.numbers, field="phone_number")
+        alternate = _alternate(request.alternate_number, queue)
+        if request.external_id and tx.callbacks.get_by_external_id(request.external_id):
+            raise errors.Conflict(f"id {request.external_id} exists already", field="id")
+        _check_dedup(tx, queue, number)
+        now = self._clock.now()
+        next_action = _first_action_time(queue, request.desired_time, now)
+        return Callback(
+            id=uuid.uuid4(),
+            queue_id=queue.id,
+            customer_number=number,
+            state=State.SCHEDULED if next_action > now else State.WAITING,
+            created_at=now,
+            updated_at=now,
+            external_id=request.external_id or None,
+            list_id=request.list_id,
+            period_id=request.period_id,
+            alternate_number=alternate,
+            first_name=request.first_name,
+            last_name=request.last_name,
+            company=request.company,
+            description=request.description,
+            customer_id=request.customer_id,
+            language=request.language,
+            prompt=request.prompt,
+            uccx=request.uccx,
+            properties=dict(request.properties),
+            queue_start_time=request.queue_start_time or now,
+            desired_time=request.desired_time,
+            due_date=request.due_date,
+            next_action_at=next_action,
+            expires_at=retry.expires_at(queue.retry, request.desired_time or next_action),
+            created_by=actor.name,
+        )
+
+
+def _first_action_time(queue: Queue, desired: datetime | None, now: datetime) -> datetime:
+    """Return when the dispatcher may first act: the desired time, now, or the next opening."""
+    if desired is not None and desired > now:
+        return _scheduled_time(queue, desired, now)
+    if queue.hours.is_open(now):
+        return now
+    reason = queue.hours.closed_reason(now) or "closed"
+    if queue.settings.reject_out_of_hours:
+        raise errors.Closed(f"queue {queue.name} is closed now", reason=reason, at=now)
+    opening = queue.hours.next_opening(now)
+    if opening is None:
+        raise errors.Closed(f"queue {queue.name} never opens", reason=reason, at=now)
+    return opening
+
+
+def _scheduled_time(queue: Queue, desired: datetime, now: datetime) -> datetime:
+    if desired > horizon_end(queue.capacity, now, queue.timezone):
+        raise errors.Invalid(
+            f"desired_time is beyond the queue's horizon of {queue.capacity.horizon}",
+            field="desired_time",
+        )
+    if not queue.hours.is_open(desired):
+        reason = queue.hours.closed_reason(desired) or "closed"
+        raise errors.Closed(
+            f"queue {queue.name} is closed at {desired.isoformat()}", reason=reason, at=desired
+        )
+    return desired
+
+
+def _alternate(raw: str, queue: Queue) -> str:
+    if not raw:
+        return ""
+    return normalize_number(raw, queue.numbers, field="alternate_number")
+
+
+def _check_dedup(tx: Transaction, queue: Queue, number: str) -> None:
+    limit = queue.settings.dedup.limit
+    if limit is None:
+        return
+    already = tx.callbacks.count_open_for_number(queue.id, number)
+    if already >= limit:
+        raise errors.Conflict(
+            f"number {number} already has {already} open callbacks in queue {queue.name}",
+            field="phone_number",
+        )
+
+
+def _queue(tx: Transaction, queue_id: int) -> Queue:
+    queue = tx.queues.get(queue_id)
+    if queue is None:
+        raise errors.NotFound(f"queue {queue_id} does not exist", field="queue_id")
+    return queue
+
+
+def _visible(tx: Transaction, actor: Principal, callback_id: UUID) -> Callback:
+    callback = tx.callbacks.get(callback_id)
+    if callback is None or not actor.may_see_queue(callback.queue_id):
+        raise errors.NotFound(f"callback {callback_id} does not exist")
+    return callback
+
+
+def _save(
+    tx: Transaction, before: Callback, after: Callback, *, event: str, actor: str, **detail: Any
+) -> None:
+    if not tx.callbacks.update(after):
+        raise errors.Conflict(f"callback {after.id} changed meanwhile; try again")
+    tx.events.append(record(before, after, event=event, actor=actor, **detail))
+
+
+def _with_queues(query: CallbackQuery, queue_ids: list[int]) -> CallbackQuery:
+    return dataclasses.replace(query, queue_ids=queue_ids)

@@ -1,0 +1,249 @@
+"""What the use cases need from the outside world, as Protocols.
+
+The store, the clock and the password hasher are injected by bootstrap; tests inject the fakes
+of ringback.testing. Nothing here knows SQL or HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from ringback.domain.callbacks import Callback, StateChange
+from ringback.domain.people import Agent, User
+from ringback.domain.queues import Queue
+from ringback.domain.states import State
+
+
+class Clock(Protocol):
+    """Where time comes from."""
+
+    def now(self) -> datetime:
+        """Return the current instant, timezone-aware."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes and checks passwords."""
+
+    def hash(self, password: str) -> str:
+        """Return a hash of `password` to keep."""
+        ...
+
+    def verify(self, password_hash: str, password: str) -> bool:
+        """Tell whether `password` matches `password_hash`."""
+        ...
+
+
+class QueueRepository(Protocol):
+    """Queues and their settings."""
+
+    def get(self, queue_id: int) -> Queue | None:
+        """Return the queue with this id."""
+        ...
+
+    def all(self) -> list[Queue]:
+        """Return every queue, by id."""
+        ...
+
+    def add(self, queue: Queue) -> None:
+        """Store a new queue (its id and name are free)."""
+        ...
+
+    def update(self, queue: Queue) -> None:
+        """Replace a stored queue."""
+        ...
+
+    def delete(self, queue_id: int) -> None:
+        """Remove a queue."""
+        ...
+
+    def next_id(self) -> int:
+        """Return an id no queue has."""
+        ...
+
+
+class UserRepository(Protocol):
+    """Users and their rights."""
+
+    def get(self, login: str) -> User | None:
+        """Return the user with this login."""
+        ...
+
+    def all(self) -> list[User]:
+        """Return every user, by login."""
+        ...
+
+    def add(self, user: User) -> None:
+        """Store a new user."""
+        ...
+
+    def update(self, user: User) -> None:
+        """Replace a stored user."""
+        ...
+
+    def delete(self, login: str) -> None:
+        """Remove a user and its tokens."""
+        ...
+
+
+class AgentRepository(Protocol):
+    """Agents and their queue memberships."""
+
+    def get(self, agent_id: int) -> Agent | None:
+        """Return the agent with this id."""
+        ...
+
+    def all(self) -> list[Agent]:
+        """Return every agent, by id."""
+        ...
+
+    def add(self, agent: Agent) -> None:
+        """Store a new agent."""
+        ...
+
+    def update(self, agent: Agent) -> None:
+        """Replace a stored agent and its memberships."""
+        ...
+
+    def delete(self, agent_id: int) -> None:
+        """Remove an agent."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackQuery:
+    """Filters and paging for listing callbacks; None means no filter."""
+
+    queue_ids: Sequence[int] | None = None
+    states: Sequence[State] | None = None
+    customer_number: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    offset: int = 0
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing and the total number of matches."""
+
+    total: int
+    items: list[Callback] = field(default_factory=list)
+
+
+class CallbackRepository(Protocol):
+    """Callbacks; the only writer of the callbacks table."""
+
+    def get(self, callback_id: UUID) -> Callback | None:
+        """Return the callback with this id."""
+        ...
+
+    def get_by_external_id(self, external_id: str) -> Callback | None:
+        """Return the callback with this client-chosen id."""
+        ...
+
+    def get_by_idempotency_key(self, key: str) -> Callback | None:
+        """Return the callback created with this Idempotency-Key."""
+        ...
+
+    def add(self, callback: Callback, *, idempotency_key: str | None = None) -> None:
+        """Store a new callback."""
+        ...
+
+    def update(self, callback: Callback, *, lease_token: str | None = None) -> bool:
+        """Replace a stored callback; with `lease_token`, only if it still holds that lease."""
+        ...
+
+    def find(self, query: CallbackQuery) -> Page:
+        """Return the callbacks matching `query`, newest first."""
+        ...
+
+    def count_open_for_number(self, queue_id: int, customer_number: str) -> int:
+        """Count the open callbacks of one number in one queue."""
+        ...
+
+    def count_open_in_queue(self, queue_id: int) -> int:
+        """Count the open callbacks of a queue."""
+        ...
+
+    def counts_by_state(self) -> dict[tuple[int, str], int]:
+        """Count callbacks per (queue, state)."""
+        ...
+
+    def claim_due(
+        self, *, now: datetime, owner: str, token: str, lease_until: datetime, limit: int
+    ) -> list[Callback]:
+        """Move up to `limit` due waiting callbacks to dispatching under the given lease."""
+        ...
+
+
+class EventLog(Protocol):
+    """The append-only record of every state change."""
+
+    def append(self, change: StateChange) -> None:
+        """Record one state change."""
+        ...
+
+    def for_callback(self, callback_id: UUID) -> list[StateChange]:
+        """Return the history of one callback, oldest first."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToken:
+    """A user token as kept: only its hash is stored."""
+
+    login: str
+    expires_at: datetime
+
+
+class SecretRepository(Protocol):
+    """Server secrets and session tokens, all kept as hashes."""
+
+    def get(self, name: str) -> str | None:
+        """Return the stored value of a named secret."""
+        ...
+
+    def put(self, name: str, value: str) -> None:
+        """Store (or replace) a named secret."""
+        ...
+
+    def add_token(self, token_hash: str, token: StoredToken) -> None:
+        """Keep a user token's hash."""
+        ...
+
+    def get_token(self, token_hash: str) -> StoredToken | None:
+        """Return the token with this hash."""
+        ...
+
+    def purge_tokens(self, before: datetime) -> int:
+        """Drop tokens that expired before `before`."""
+        ...
+
+
+class Transaction(Protocol):
+    """One unit of work: the repositories, all in one database transaction."""
+
+    queues: QueueRepository
+    users: UserRepository
+    agents: AgentRepository
+    callbacks: CallbackRepository
+    events: EventLog
+    secrets: SecretRepository
+
+
+class Store(Protocol):
+    """Opens units of work; a use case commits by leaving the block without an error."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Open a unit of work, committed on success and rolled back on error."""
+        ...
+
+    def ping(self) -> None:
+        """Raise errors.Unavailable when the database cannot be reached."""
+        ...

@@ -1,0 +1,84 @@
+"""Typed settings: defaults < ringback.toml < RINGBACK_* environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+CONFIG_ENV = "RINGBACK_CONFIG"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see docs/operations.md."""
+
+    model_config = SettingsConfigDict(env_prefix="RINGBACK_", extra="forbid")
+
+    database_url: str = "sqlite:///./ringback.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=9000, ge=1, le=65535)
+    admin_password: SecretStr | None = None
+    api_token: SecretStr | None = None
+    demo: bool = False
+    dispatcher: bool = True
+    #: client addresses trusted without credentials by the UCCX and GMS dialects
+    trusted_hosts: list[str] = Field(default_factory=list)
+    #: lifetime of user tokens from POST /api/v1/auth/token
+    token_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    #: the server's time zone, in which UCCX dates are shown
+    timezone: str = "UTC"
+    #: the largest request body accepted, in bytes
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    log_level: str = "INFO"
+    #: a cheap password hash, for tests and demos only
+    fast_password_hash: bool = False
+    db_pool_size: int = Field(default=5, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads the TOML file named by RINGBACK_CONFIG (set by load_settings from --config)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        path = os.environ.get(CONFIG_ENV)
+        self._data: dict[str, Any] = _read_toml(Path(path)) if path else {}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._data)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ValueError(f"configuration file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"configuration file {path} is not valid TOML: {exc}") from exc
+
+
+def load_settings(config_file: Path | None = None, **flags: Any) -> Settings:
+    """Build settings from every layer; flags left as None do not override anything."""
+    if config_file is not None:
+        os.environ[CONFIG_ENV] = str(config_file)
+    given = {name: value for name, value in flags.items() if value is not None}
+    return Settings(**given)

@@ -1,0 +1,36 @@
+"""Schema migrations: the only way ringback's schema is built, in production and in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(engine: Engine) -> Config:
+    """Return an Alembic configuration for `engine`."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to `revision`."""
+    _run(engine, revision, command.upgrade)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema down to `revision`."""
+    _run(engine, revision, command.downgrade)
+
+
+def _run(engine: Engine, revision: str, action: object) -> None:
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        action(config, revision)  # type: ignore[operator]

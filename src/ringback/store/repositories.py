@@ -1,0 +1,345 @@
+"""Repositories: the queries of each kind of record. They never commit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.sql import ColumnElement
+
+from ringback.domain.callbacks import Callback, StateChange
+from ringback.domain.people import Agent, Membership, User
+from ringback.domain.queues import Queue
+from ringback.domain.states import OPEN_STATES
+from ringback.services.ports import CallbackQuery, Page, StoredToken
+from ringback.store import claiming, rows
+from ringback.store.tables import (
+    agent_queues,
+    agents,
+    callback_events,
+    callbacks,
+    queues,
+    secrets,
+    user_tokens,
+    users,
+)
+
+OPEN = [state.value for state in OPEN_STATES]
+
+
+class SqlQueues:
+    """Queues in SQL."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def get(self, queue_id: int) -> Queue | None:
+        """Return the queue with this id."""
+        row = self._c.execute(select(queues).where(queues.c.id == queue_id)).mappings().first()
+        return rows.queue_from_row(row) if row else None
+
+    def all(self) -> list[Queue]:
+        """Return every queue, by id."""
+        result = self._c.execute(select(queues).order_by(queues.c.id)).mappings()
+        return [rows.queue_from_row(row) for row in result]
+
+    def add(self, queue: Queue) -> None:
+        """Store a new queue."""
+        self._c.execute(insert(queues).values(_queue_values(queue)))
+
+    def update(self, queue: Queue) -> None:
+        """Replace a stored queue."""
+        values = _queue_values(queue)
+        self._c.execute(update(queues).where(queues.c.id == queue.id).values(values))
+
+    def delete(self, queue_id: int) -> None:
+        """Remove a queue; its closed callbacks and their history go with it."""
+        self._c.execute(delete(queues).where(queues.c.id == queue_id))
+
+    def next_id(self) -> int:
+        """Return one more than the highest queue id."""
+        return (
+            int(self._c.execute(select(func.coalesce(func.max(queues.c.id), 0))).scalar_one()) + 1
+        )
+
+
+def _queue_values(queue: Queue) -> dict[str, object]:
+    return {"id": queue.id, "name": queue.name, "settings": queue.settings.as_dict()}
+
+
+class SqlUsers:
+    """Users in SQL."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def get(self, login: str) -> User | None:
+        """Return the user with this login."""
+        row = self._c.execute(select(users).where(users.c.login == login)).mappings().first()
+        return rows.user_from_row(row) if row else None
+
+    def all(self) -> list[User]:
+        """Return every user, by login."""
+        result = self._c.execute(select(users).order_by(users.c.login)).mappings()
+        return [rows.user_from_row(row) for row in result]
+
+    def add(self, user: User) -> None:
+        """Store a new user."""
+        self._c.execute(insert(users).values(_user_values(user)))
+
+    def update(self, user: User) -> None:
+        """Replace a stored user."""
+        self._c.execute(update(users).where(users.c.login == user.login).values(_user_values(user)))
+
+    def delete(self, login: str) -> None:
+        """Remove a user; its tokens go with it."""
+        self._c.execute(delete(user_tokens).where(user_tokens.c.login == login))
+        self._c.execute(delete(users).where(users.c.login == login))
+
+
+def _user_values(user: User) -> dict[str, object]:
+    return {
+        "login": user.login,
+        "password_hash": user.password_hash,
+        "firstname": user.firstname,
+        "name": user.name,
+        "profile": user.profile.value,
+        "rights": rows.rights_to_json(user.rights),
+        "created_at": user.created_at,
+    }
+
+
+class SqlAgents:
+    """Agents and their memberships in SQL."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def get(self, agent_id: int) -> Agent | None:
+        """Return the agent with this id."""
+        found = self._load(agents.c.id == agent_id)
+        return found[0] if found else None
+
+    def all(self) -> list[Agent]:
+        """Return every agent, by id."""
+        return self._load(None)
+
+    def add(self, agent: Agent) -> None:
+        """Store a new agent and its memberships."""
+        self._c.execute(insert(agents).values(_agent_values(agent)))
+        self._add_memberships(agent)
+
+    def update(self, agent: Agent) -> None:
+        """Replace a stored agent and its memberships."""
+        self._c.execute(update(agents).where(agents.c.id == agent.id).values(_agent_values(agent)))
+        self._c.execute(delete(agent_queues).where(agent_queues.c.agent_id == agent.id))
+        self._add_memberships(agent)
+
+    def delete(self, agent_id: int) -> None:
+        """Remove an agent and its memberships."""
+        self._c.execute(delete(agent_queues).where(agent_queues.c.agent_id == agent_id))
+        self._c.execute(delete(agents).where(agents.c.id == agent_id))
+
+    def _add_memberships(self, agent: Agent) -> None:
+        if agent.queues:
+            self._c.execute(
+                insert(agent_queues),
+                [{"agent_id": agent.id, "queue_id": m.queue_id, "penalty": m.penalty}
+                 for m in agent.queues],
+            )  # fmt: skip
+
+    def _load(self, where: ColumnElement[bool] | None) -> list[Agent]:
+        query = select(agents).order_by(agents.c.id)
+        if where is not None:
+            query = query.where(where)
+        agent_rows = list(self._c.execute(query).mappings())
+        members: dict[int, list[Membership]] = defaultdict(list)
+        ids = [row["id"] for row in agent_rows]
+        if ids:
+            member_query = (
+                select(agent_queues)
+                .where(agent_queues.c.agent_id.in_(ids))
+                .order_by(agent_queues.c.queue_id)
+            )
+            for m in self._c.execute(member_query).mappings():
+                members[m["agent_id"]].append(Membership(m["queue_id"], m["penalty"]))
+        return [rows.agent_from_row(row, members[row["id"]]) for row in agent_rows]
+
+
+def _agent_values(agent: Agent) -> dict[str, object]:
+    return {
+        "id": agent.id,
+        "firstname": agent.firstname,
+        "lastname": agent.lastname,
+        "number": agent.number,
+        "context": agent.context,
+        "login": agent.login,
+    }
+
+
+class SqlCallbacks:
+    """Callbacks in SQL."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def get(self, callback_id: UUID) -> Callback | None:
+        """Return the callback with this id."""
+        return self._one(callbacks.c.id == str(callback_id))
+
+    def get_by_external_id(self, external_id: str) -> Callback | None:
+        """Return the callback with this client-chosen id."""
+        return self._one(callbacks.c.external_id == external_id)
+
+    def get_by_idempotency_key(self, key: str) -> Callback | None:
+        """Return the callback created with this Idempotency-Key."""
+        return self._one(callbacks.c.idempotency_key == key)
+
+    def add(self, callback: Callback, *, idempotency_key: str | None = None) -> None:
+        """Store a new callback."""
+        values = rows.callback_to_row(callback)
+        self._c.execute(insert(callbacks).values({**values, "idempotency_key": idempotency_key}))
+
+    def update(self, callback: Callback, *, lease_token: str | None = None) -> bool:
+        """Replace a stored callback; with `lease_token`, only while it still holds that lease."""
+        values = rows.callback_to_row(callback)
+        del values["id"]
+        statement = update(callbacks).where(callbacks.c.id == str(callback.id)).values(values)
+        if lease_token is not None:
+            statement = statement.where(callbacks.c.lease_token == lease_token)
+        return self._c.execute(statement).rowcount == 1
+
+    def find(self, query: CallbackQuery) -> Page:
+        """Return the callbacks matching `query`, newest first."""
+        conditions = _conditions(query)
+        total = self._c.execute(
+            select(func.count()).select_from(callbacks).where(*conditions)
+        ).scalar_one()
+        page = (
+            select(callbacks)
+            .where(*conditions)
+            .order_by(callbacks.c.created_at.desc(), callbacks.c.id)
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        return Page(total, [rows.callback_from_row(r) for r in self._c.execute(page).mappings()])
+
+    def count_open_for_number(self, queue_id: int, customer_number: str) -> int:
+        """Count the open callbacks of one number in one queue."""
+        return self._count(
+            callbacks.c.queue_id == queue_id,
+            callbacks.c.customer_number == customer_number,
+            callbacks.c.state.in_(OPEN),
+        )
+
+    def count_open_in_queue(self, queue_id: int) -> int:
+        """Count the open callbacks of a queue."""
+        return self._count(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(OPEN))
+
+    def counts_by_state(self) -> dict[tuple[int, str], int]:
+        """Count callbacks per (queue, state)."""
+        query = select(callbacks.c.queue_id, callbacks.c.state, func.count()).group_by(
+            callbacks.c.queue_id, callbacks.c.state
+        )
+        return {(queue_id, state): n for queue_id, state, n in self._c.execute(query)}
+
+    def claim_due(
+        self, *, now: datetime, owner: str, token: str, lease_until: datetime, limit: int
+    ) -> list[Callback]:
+        """Move up to `limit` due waiting callbacks to dispatching under the given lease."""
+        return claiming.claim_due(
+            self._c, now=now, owner=owner, token=token, lease_until=lease_until, limit=limit
+        )
+
+    def _count(self, *conditions: ColumnElement[bool]) -> int:
+        query = select(func.count()).select_from(callbacks).where(*conditions)
+        return int(self._c.execute(query).scalar_one())
+
+    def _one(self, where: ColumnElement[bool]) -> Callback | None:
+        row = self._c.execute(select(callbacks).where(where)).mappings().first()
+        return rows.callback_from_row(row) if row else None
+
+
+def _conditions(query: CallbackQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.queue_ids is not None:
+        conditions.append(callbacks.c.queue_id.in_(list(query.queue_ids)))
+    if query.states is not None:
+        conditions.append(callbacks.c.state.in_([s.value for s in query.states]))
+    if query.customer_number is not None:
+        conditions.append(callbacks.c.customer_number == query.customer_number)
+    if query.created_from is not None:
+        conditions.append(callbacks.c.created_at >= query.created_from)
+    if query.created_to is not None:
+        conditions.append(callbacks.c.created_at < query.created_to)
+    return conditions
+
+
+class SqlEventLog:
+    """The append-only event log in SQL."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def append(self, change: StateChange) -> None:
+        """Record one state change."""
+        self._c.execute(
+            insert(callback_events).values(
+                callback_id=str(change.callback_id),
+                at=change.at,
+                actor=change.actor,
+                event=change.event,
+                from_state=change.from_state.value if change.from_state else None,
+                to_state=change.to_state.value,
+                reason=change.reason,
+                detail=change.detail,
+            )
+        )
+
+    def for_callback(self, callback_id: UUID) -> list[StateChange]:
+        """Return the history of one callback, oldest first."""
+        query = (
+            select(callback_events)
+            .where(callback_events.c.callback_id == str(callback_id))
+            .order_by(callback_events.c.id)
+        )
+        return [rows.change_from_row(row) for row in self._c.execute(query).mappings()]
+
+
+class SqlSecrets:
+    """Named secrets and user tokens in SQL, kept as hashes."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def get(self, name: str) -> str | None:
+        """Return the stored value of a named secret."""
+        query = select(secrets.c.value).where(secrets.c.name == name)
+        value = self._c.execute(query).scalar_one_or_none()
+        return str(value) if value is not None else None
+
+    def put(self, name: str, value: str) -> None:
+        """Store (or replace) a named secret."""
+        self._c.execute(delete(secrets).where(secrets.c.name == name))
+        self._c.execute(insert(secrets).values(name=name, value=value))
+
+    def add_token(self, token_hash: str, token: StoredToken) -> None:
+        """Keep a user token's hash."""
+        self._c.execute(
+            insert(user_tokens).values(
+                token_hash=token_hash, login=token.login, expires_at=token.expires_at
+            )
+        )
+
+    def get_token(self, token_hash: str) -> StoredToken | None:
+        """Return the token with this hash."""
+        query = select(user_tokens).where(user_tokens.c.token_hash == token_hash)
+        row = self._c.execute(query).mappings().first()
+        return StoredToken(row["login"], row["expires_at"]) if row else None
+
+    def purge_tokens(self, before: datetime) -> int:
+        """Drop tokens that expired before `before`."""
+        result = self._c.execute(delete(user_tokens).where(user_tokens.c.expires_at < before))
+        return int(result.rowcount)

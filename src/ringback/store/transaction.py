@@ -1,0 +1,69 @@
+"""The SQL store: one database transaction per unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from ringback.domain import errors
+from ringback.services import ports
+from ringback.store import repositories
+
+
+class SqlTransaction:
+    """The repositories of one unit of work, sharing one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.queues: ports.QueueRepository = repositories.SqlQueues(connection)
+        self.users: ports.UserRepository = repositories.SqlUsers(connection)
+        self.agents: ports.AgentRepository = repositories.SqlAgents(connection)
+        self.callbacks: ports.CallbackRepository = repositories.SqlCallbacks(connection)
+        self.events: ports.EventLog = repositories.SqlEventLog(connection)
+        self.secrets: ports.SecretRepository = repositories.SqlSecrets(connection)
+
+
+class SqlStore:
+    """Opens units of work on an engine; commits when the block ends without error."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        """Open a unit of work, committed on success and rolled back on error."""
+        try:
+            with self.engine.begin() as connection:
+                yield SqlTransaction(connection)
+        except IntegrityError as exc:
+            raise errors.Conflict(
+                f"the change clashes with stored data: {_first_line(exc)}"
+            ) from exc
+        except OperationalError as exc:
+            if _is_outage(exc):
+                raise errors.Unavailable("the database cannot be reached") from exc
+            raise
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise errors.Unavailable("the database connection was lost") from exc
+            raise
+
+    def ping(self) -> None:
+        """Raise errors.Unavailable when the database does not answer."""
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            raise errors.Unavailable("the database cannot be reached") from exc
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).splitlines()[0]
+
+
+def _is_outage(exc: OperationalError) -> bool:
+    # SQLite's "database is locked" after the busy timeout is an outage for the caller too.
+    return exc.connection_invalidated or "locked" in str(exc.orig) or "connect" in str(exc.orig)
