@@ -1,0 +1,73 @@
+from __future__ import annotations
+import json
+from datetime import timedelta
+from starlette.testclient import TestClient
+from ringback import bootstrap
+from tests.conftest import SERVICE_TOKEN
+
+def test_probe(settings, services, clock):
+    admin = TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False)
+    admin.headers["Authorization"] = f"Bearer {SERVICE_TOKEN}"
+    def show(label, r):
+        print(label, r.status_code, r.text[:300])
+        return r
+    show("q1", admin.post("/api/v1/queues", json={"name": "q1"}))
+    show("q2 closed", admin.post("/api/v1/queues", json={"name": "q2", "business_hours": ["Mon-Fri 10:00-17:00"]}))
+    show("q3 reject", admin.post("/api/v1/queues", json={"name": "q3", "business_hours": ["Mon-Fri 10:00-17:00"], "reject_out_of_hours": True}))
+    show("cb closed", admin.post("/api/v1/callbacks", json={"queue_id": 2, "phone_number": "5115"}))
+    show("cb closed rej", admin.post("/api/v1/callbacks", json={"queue_id": 3, "phone_number": "5115"}))
+    show("cb desired future", admin.post("/api/v1/callbacks", json={"queue_id": 1, "phone_number": "5117", "desired_time": "2026-01-05T12:00:00Z"}))
+    show("cb desired beyond", admin.post("/api/v1/callbacks", json={"queue_id": 1, "phone_number": "5117", "desired_time": "2026-03-05T12:00:00Z"}))
+    show("cb desired closed", admin.post("/api/v1/callbacks", json={"queue_id": 2, "phone_number": "5117", "desired_time": "2026-01-05T18:00:00Z"}))
+    show("cb desired naive", admin.post("/api/v1/callbacks", json={"queue_id": 1, "phone_number": "5117", "desired_time": "2026-01-05T12:00:00"}))
+    show("cb desired past", admin.post("/api/v1/callbacks", json={"queue_id": 1, "phone_number": "5118", "desired_time": "2026-01-04T12:00:00Z"}))
+    show("fr", admin.post("/api/v1/queues", json={"name": "fr", "default_country": "FR"}))
+    show("cb fr", admin.post("/api/v1/callbacks", json={"queue_id": 4, "phone_number": "06 12 34 56 78"}))
+    show("cb fr 0033", admin.post("/api/v1/callbacks", json={"queue_id": 4, "phone_number": "0033612345678"}))
+    show("cb fr 3", admin.post("/api/v1/callbacks", json={"queue_id": 4, "phone_number": "+33 6 12 34 56 78"}))
+    r = show("cb", admin.post("/api/v1/callbacks", json={"queue_id": 1, "phone_number": "5119"}))
+    uid = r.json()["id"]
+    show("get", admin.get(f"/api/v1/callbacks/{uid}"))
+    show("outcome waiting", admin.post(f"/api/v1/callbacks/{uid}/outcome", json={"dial_key": f"{uid}:0", "result": "completed"}))
+    with services.store.transaction() as tx:
+        got = tx.callbacks.claim_due(now=clock.now(), owner="t", token="tok", lease_until=clock.now()+timedelta(seconds=30), limit=100)
+        print([ (c.id, c.state, c.dial_key) for c in got])
+    show("cancel dispatching", admin.post(f"/api/v1/callbacks/{uid}/cancel"))
+    show("outcome noans", admin.post(f"/api/v1/callbacks/{uid}/outcome", json={"dial_key": f"{uid}:0", "result": "no_answer"}))
+    show("outcome stale", admin.post(f"/api/v1/callbacks/{uid}/outcome", json={"dial_key": f"{uid}:0", "result": "no_answer"}))
+    show("outcome cur waiting", admin.post(f"/api/v1/callbacks/{uid}/outcome", json={"dial_key": f"{uid}:1", "result": "no_answer"}))
+    show("cancel", admin.post(f"/api/v1/callbacks/{uid}/cancel"))
+    show("cancel again", admin.post(f"/api/v1/callbacks/{uid}/cancel"))
+    show("get", admin.get(f"/api/v1/callbacks/{uid}"))
+    show("bad uuid", admin.get(f"/api/v1/callbacks/xyz"))
+    show("unknown uuid", admin.get(f"/api/v1/callbacks/00000000-0000-0000-0000-000000000000"))
+    show("dis", admin.post("/api/v1/queues", json={"name": "dis", "accepting_callbacks": False}))
+    show("cb dis", admin.post("/api/v1/callbacks", json={"queue_id": 5, "phone_number": "5115"}))
+    show("list filt", admin.get("/api/v1/callbacks", params={"state": "waiting", "queue": 1}))
+    show("list bad state", admin.get("/api/v1/callbacks", params={"state": "zzz"}))
+    show("list limit", admin.get("/api/v1/callbacks", params={"limit": 501}))
+    show("list from naive", admin.get("/api/v1/callbacks", params={"from": "2026-01-01T00:00:00"}))
+    show("list number", admin.get("/api/v1/callbacks", params={"number": "+33612345678"}))
+    show("list number raw", admin.get("/api/v1/callbacks", params={"number": "06 12 34 56 78"}))
+    show("token", admin.post("/api/v1/auth/token", json={"login": "admin", "password": "admin-password-1"}))
+    show("token bad", admin.post("/api/v1/auth/token", json={"login": "admin", "password": "nope"}))
+    show("token unk", admin.post("/api/v1/auth/token", json={"login": "nobody", "password": "nope"}))
+    show("user", admin.post("/api/v1/users", json={"login": "sup", "password": "password1", "profile": "supervisor", "rights": {"queueIds": [1]}}))
+    show("agent w login", admin.post("/api/v1/agents", json={"id": 1, "firstname": "a", "lastname": "b", "number": "1000", "login": "sup", "queues": [{"queue_id": 1}, {"queue_id": 2}]}))
+    show("del user linked", admin.delete("/api/v1/users/sup"))
+    show("agent after", admin.get("/api/v1/agents/1"))
+    show("del q2 with agents", admin.delete("/api/v1/queues/2"))
+    show("del q5", admin.delete("/api/v1/queues/5"))
+    show("agent after", admin.get("/api/v1/agents/1"))
+    show("del admin", admin.delete("/api/v1/users/admin"))
+    show("put admin demote", admin.put("/api/v1/users/admin", json={"profile": "supervisor"}))
+    show("users", admin.get("/api/v1/users"))
+    show("put unknown queue", admin.put("/api/v1/queues/99", json={"name": "x"}))
+    show("put q1", admin.put("/api/v1/queues/1", json={"name": "q1b", "max_attempts": 4}))
+    show("put q1 reset", admin.put("/api/v1/queues/1", json={"name": "q1b"}))
+    show("patch dedup bool", admin.patch("/api/v1/queues/1", json={"dedup": "strict", "aliases": ["one"]}))
+    show("patch dup alias", admin.patch("/api/v1/queues/4", json={"aliases": ["one"]}))
+    show("patch hol null", admin.patch("/api/v1/queues/4", json={"holiday_country": "FR"}))
+    show("patch hol null", admin.patch("/api/v1/queues/4", json={"holiday_country": None}))
+    show("patch tz bad", admin.patch("/api/v1/queues/4", json={"timezone": "Nope/Nope"}))
+    show("q4", admin.get("/api/v1/queues/4"))

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from ringback.domain import errors
+from ringback.domain.states import (
+    OPEN_STATES,
+    TERMINAL_STATES,
+    Event,
+    Reason,
+    State,
+    gms_state,
+    is_open,
+    transition,
+    uccx_status,
+)
+
+S, E = State, Event
+
+# Written from ARCHITECTURE.md §2, independently of states.TRANSITIONS: every legal move.
+EXPECTED: dict[tuple[State, Event], State] = {
+    (S.SCHEDULED, E.DUE): S.WAITING,
+    (S.SCHEDULED, E.RESCHEDULE_LATER): S.SCHEDULED,
+    (S.SCHEDULED, E.RESCHEDULE_NOW): S.WAITING,
+    (S.SCHEDULED, E.RESERVE): S.RESERVED,
+    (S.SCHEDULED, E.REJECT_NUMBER): S.FAILED,
+    (S.SCHEDULED, E.CANCEL): S.CANCELLED,
+    (S.SCHEDULED, E.EXPIRE): S.EXPIRED,
+    (S.WAITING, E.RESCHEDULE_LATER): S.SCHEDULED,
+    (S.WAITING, E.RESCHEDULE_NOW): S.WAITING,
+    (S.WAITING, E.CLAIM): S.DISPATCHING,
+    (S.WAITING, E.RESERVE): S.RESERVED,
+    (S.WAITING, E.GIVE_UP): S.FAILED,
+    (S.WAITING, E.REJECT_NUMBER): S.FAILED,
+    (S.WAITING, E.CANCEL): S.CANCELLED,
+    (S.WAITING, E.EXPIRE): S.EXPIRED,
+    (S.DISPATCHING, E.RESCUE): S.WAITING,
+    (S.DISPATCHING, E.OFFER): S.OFFERED,
+    (S.DISPATCHING, E.RESERVE): S.RESERVED,
+    (S.DISPATCHING, E.DIAL): S.DIALING,
+    (S.DISPATCHING, E.COMPLETE): S.COMPLETED,
+    (S.DISPATCHING, E.RETRY): S.WAITING,
+    (S.DISPATCHING, E.GIVE_UP): S.FAILED,
+    (S.DISPATCHING, E.REJECT_NUMBER): S.FAILED,
+    (S.OFFERED, E.OFFER): S.OFFERED,
+    (S.OFFERED, E.RESERVE): S.RESERVED,
+    (S.OFFERED, E.DIAL): S.DIALING,
+    (S.OFFERED, E.COMPLETE): S.COMPLETED,
+    (S.OFFERED, E.RETRY): S.WAITING,
+    (S.OFFERED, E.GIVE_UP): S.FAILED,
+    (S.OFFERED, E.REJECT_NUMBER): S.FAILED,
+    (S.OFFERED, E.CANCEL): S.CANCELLED,
+    (S.RESERVED, E.RELEASE): S.WAITING,
+    (S.RESERVED, E.DIAL): S.DIALING,
+    (S.RESERVED, E.COMPLETE): S.COMPLETED,
+    (S.RESERVED, E.RETRY): S.WAITING,
+    (S.RESERVED, E.GIVE_UP): S.FAILED,
+    (S.RESERVED, E.REJECT_NUMBER): S.FAILED,
+    (S.RESERVED, E.CANCEL): S.CANCELLED,
+    (S.DIALING, E.COMPLETE): S.COMPLETED,
+    (S.DIALING, E.RETRY): S.WAITING,
+    (S.DIALING, E.GIVE_UP): S.FAILED,
+    (S.DIALING, E.REJECT_NUMBER): S.FAILED,
+}
+
+ALL_PAIRS = list(itertools.product(State, Event))
+LEGAL = [pair for pair in ALL_PAIRS if pair in EXPECTED]
+ILLEGAL = [pair for pair in ALL_PAIRS if pair not in EXPECTED]
+
+
+def _id(pair: tuple[State, Event]) -> str:
+    return f"{pair[0].value}-{pair[1].value}"
+
+
+def test_the_cross_product_is_covered() -> None:
+    assert len(ALL_PAIRS) == len(State) * len(Event) == 150
+    assert len(LEGAL) == len(EXPECTED) == 42
+    assert len(ILLEGAL) == 108
+
+
+@pytest.mark.parametrize("pair", LEGAL, ids=_id)
+def test_a_legal_move_reaches_the_expected_state(pair: tuple[State, Event]) -> None:
+    state, event = pair
+    assert transition(state, event) is EXPECTED[pair]
+
+
+@pytest.mark.parametrize("pair", ILLEGAL, ids=_id)
+def test_any_other_move_is_an_illegal_transition(pair: tuple[State, Event]) -> None:
+    state, event = pair
+    with pytest.raises(errors.IllegalTransition) as raised:
+        transition(state, event)
+    assert raised.value.details == {"state": state.value, "event": event.value}
+    assert state.value in raised.value.message
+    assert isinstance(raised.value, errors.Conflict)
+
+
+@pytest.mark.parametrize("state", sorted(TERMINAL_STATES), ids=str)
+@pytest.mark.parametrize("event", list(Event), ids=str)
+def test_terminal_states_absorb(state: State, event: Event) -> None:
+    with pytest.raises(errors.IllegalTransition):
+        transition(state, event)
+
+
+def test_open_and_terminal_states_partition_the_states() -> None:
+    assert {S.COMPLETED, S.FAILED, S.CANCELLED, S.EXPIRED} == TERMINAL_STATES
+    assert set(State) == OPEN_STATES | TERMINAL_STATES
+    assert not OPEN_STATES & TERMINAL_STATES
+    assert [s for s in State if is_open(s)] == [
+        S.SCHEDULED,
+        S.WAITING,
+        S.DISPATCHING,
+        S.OFFERED,
+        S.RESERVED,
+        S.DIALING,
+    ]
+
+
+def test_in_flight_dials_and_live_calls_cannot_be_cancelled() -> None:
+    for state in (S.DISPATCHING, S.DIALING):
+        with pytest.raises(
+            errors.IllegalTransition, match=f"cannot cancel a callback that is {state.value}"
+        ):
+            transition(state, E.CANCEL)
+
+
+# ---- how the dialects show a state --------------------------------------------------------
+
+UCCX_EXPECTED = {
+    S.SCHEDULED: "NEW",
+    S.WAITING: "NEW",
+    S.DISPATCHING: "PROCESSING",
+    S.OFFERED: "REQUESTED",
+    S.RESERVED: "AGENTACKNOWLEDGED",
+    S.DIALING: "DIALINGTARGET",
+    S.COMPLETED: "COMPLETED",
+    S.FAILED: "EXCEEDEDNUMBEROFATTEMPTS",
+    S.CANCELLED: "INACTIVE",
+    S.EXPIRED: "INACTIVE",
+}
+
+
+@pytest.mark.parametrize(("state", "status"), UCCX_EXPECTED.items(), ids=str)
+def test_uccx_status_of_each_state(state: State, status: str) -> None:
+    assert uccx_status(state, None, 0) == status
+
+
+def test_uccx_shows_retry_for_a_waiting_callback_already_attempted() -> None:
+    assert uccx_status(S.WAITING, Reason.NO_ANSWER, 1) == "RETRY"
+    assert uccx_status(S.WAITING, None, 2) == "RETRY"
+    assert uccx_status(S.WAITING, None, 0) == "NEW"
+
+
+@pytest.mark.parametrize(
+    "state", [S.SCHEDULED, S.DISPATCHING, S.OFFERED, S.RESERVED, S.DIALING], ids=str
+)
+def test_uccx_retry_is_only_for_waiting(state: State) -> None:
+    assert uccx_status(state, Reason.BUSY, 2) == UCCX_EXPECTED[state]
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        (Reason.INVALID_NUMBER, "INVALID"),
+        (Reason.IVR_FAILURE, "IVR_FAILURE"),
+        (Reason.AGENT_ABANDONED, "AGENTABANDONED"),
+        (Reason.MAX_ATTEMPTS, "EXCEEDEDNUMBEROFATTEMPTS"),
+        (Reason.NO_ANSWER, "EXCEEDEDNUMBEROFATTEMPTS"),
+        (None, "EXCEEDEDNUMBEROFATTEMPTS"),
+    ],
+    ids=str,
+)
+def test_uccx_failure_reasons_refine_failed(reason: Reason | None, status: str) -> None:
+    assert uccx_status(S.FAILED, reason, 3) == status
+
+
+def test_uccx_failure_reasons_apply_only_to_failed() -> None:
+    assert uccx_status(S.COMPLETED, Reason.INVALID_NUMBER, 1) == "COMPLETED"
+    assert uccx_status(S.CANCELLED, Reason.IVR_FAILURE, 0) == "INACTIVE"
+
+
+@pytest.mark.parametrize(
+    ("state", "shown"),
+    [
+        (S.SCHEDULED, "SCHEDULED"),
+        (S.WAITING, "QUEUED"),
+        (S.DISPATCHING, "QUEUED"),
+        (S.OFFERED, "QUEUED"),
+        (S.RESERVED, "ROUTING"),
+        (S.DIALING, "PROCESSING"),
+    ],
+    ids=str,
+)
+def test_gms_state_of_open_states_has_no_reason(state: State, shown: str) -> None:
+    assert gms_state(state, None) == (shown, None)
+    assert gms_state(state, Reason.NO_ANSWER) == (shown, None)
+
+
+@pytest.mark.parametrize(
+    ("state", "reason", "shown"),
+    [
+        (S.COMPLETED, Reason.COMPLETED, "AGENT_CONNECTED"),
+        (S.COMPLETED, None, "AGENT_CONNECTED"),
+        (S.CANCELLED, Reason.CANCELLED, "CANCELLED"),
+        (S.EXPIRED, Reason.TTL, "FAIL_TIMEOUT_TTL"),
+        (S.EXPIRED, Reason.MISSED, "FAIL_TIMEOUT_TTL"),
+        (S.FAILED, Reason.INVALID_NUMBER, "FAIL_NO_CUSTOMER_NUMBER"),
+        (S.FAILED, Reason.AGENT_ABANDONED, "FAIL_AGENT_CONNECT"),
+        (S.FAILED, Reason.MAX_ATTEMPTS, "FAIL_CALL_TO_CUSTOMER"),
+        (S.FAILED, Reason.IVR_FAILURE, "FAIL_ERROR"),
+        (S.FAILED, Reason.FAILED, "FAIL_ERROR"),
+        (S.FAILED, None, "FAIL_ERROR"),
+    ],
+    ids=str,
+)
+def test_gms_terminal_states_are_completed_with_a_reason(
+    state: State, reason: Reason | None, shown: str
+) -> None:
+    assert gms_state(state, reason) == ("COMPLETED", shown)
+
+
+@pytest.mark.xfail(
+    reason="states.gms_state falls back to Reason.FAILED for a reasonless cancelled/expired "
+    "callback and shows FAIL_ERROR; §2 says CANCELLED / FAIL_TIMEOUT_TTL",
+    strict=True,
+)
+@pytest.mark.parametrize(
+    ("state", "shown"), [(S.CANCELLED, "CANCELLED"), (S.EXPIRED, "FAIL_TIMEOUT_TTL")], ids=str
+)
+def test_gms_reason_of_cancelled_and_expired_does_not_need_a_stored_reason(
+    state: State, shown: str
+) -> None:
+    assert gms_state(state, None) == ("COMPLETED", shown)
