@@ -89,6 +89,7 @@ def settings(database_url: str) -> Settings:
         admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
         fast_password_hash=True,
         max_body_bytes=64 * 1024,
+        dispatcher=False,  # API tests drive states themselves; dispatch tests start their own
     )
 
 

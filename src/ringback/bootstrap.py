@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from ringback import runtime
 from ringback.api.app import create_app
+from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
 from ringback.services.callbacks import CallbackService
+from ringback.services.events import EventService
 from ringback.services.passwords import Argon2PasswordHasher
 from ringback.services.ports import Clock, PasswordHasher
 from ringback.services.queues import QueueService
 from ringback.services.users import UserService
+from ringback.services.webhooks import OutboxService, WebhookService
 from ringback.settings import Settings
 from ringback.store import migrate
 from ringback.store.engine import build_engine
@@ -42,6 +48,8 @@ class Services:
     users: UserService
     agents: AgentService
     callbacks: CallbackService
+    events: EventService
+    webhooks: WebhookService
 
 
 @dataclass
@@ -70,6 +78,8 @@ def build_services(
         users=UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds)),
         agents=AgentService(store),
         callbacks=CallbackService(store, clock),
+        events=EventService(store),
+        webhooks=WebhookService(store, clock),
     )
 
 
@@ -107,6 +117,27 @@ def _prepare_demo(settings: Settings, services: Services) -> Credentials:
     return Credentials(password, token, demo_password, created)
 
 
+def build_runtime(settings: Settings, services: Services) -> DispatchRuntime:
+    """Return a dispatcher runtime on `services`' store and clock."""
+    service = runtime.dispatch_service(settings, services.store, services.clock)
+    outbox = OutboxService(services.store, services.clock)
+    return DispatchRuntime(settings, service, services.callbacks, outbox)
+
+
 def build_app(settings: Settings, services: Services) -> FastAPI:
-    """Return the ASGI application serving every prefix."""
-    return create_app(services, max_body_bytes=settings.max_body_bytes)
+    """Return the ASGI application serving every prefix, with its dispatcher if enabled."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.dispatcher:
+            yield
+            return
+        dispatch = build_runtime(settings, services)
+        await dispatch.start()
+        app.state.dispatch = dispatch
+        try:
+            yield
+        finally:
+            await dispatch.stop()
+
+    return create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional, TypeVar
@@ -11,6 +13,7 @@ import typer
 import uvicorn
 
 from ringback import __version__, bootstrap
+from ringback.dispatch.lock import DispatcherLock, DispatcherLockError
 from ringback.domain import errors
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.domain.queues import QueueSettings
@@ -18,6 +21,7 @@ from ringback.settings import Settings, load_settings
 from ringback.store import migrate
 
 T = TypeVar("T")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 app = typer.Typer(help="ringback, a durable contact-center callback server.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -55,11 +59,11 @@ def serve(
     if settings.demo:
         settings.trusted_hosts = sorted({*settings.trusted_hosts, "127.0.0.1", "::1"})
         settings.fast_password_hash = True
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     services = bootstrap.build_services(settings)
     credentials = bootstrap.prepare(settings, services)
+    if settings.dispatcher:
+        _check_dispatcher_lock(settings)
     _announce(settings, credentials)
     uvicorn.run(bootstrap.build_app(settings, services), host=settings.host, port=settings.port,
                 log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)  # fmt: skip
@@ -83,6 +87,42 @@ def _announce(settings: Settings, credentials: bootstrap.Credentials) -> None:
         typer.echo(f"  created {item}")
     if not (credentials.admin_password or credentials.service_token):
         typer.echo("  credentials: as configured or printed at the first start")
+
+
+def _check_dispatcher_lock(settings: Settings) -> None:
+    probe = DispatcherLock(settings.database_url)
+    try:
+        probe.acquire()
+    except DispatcherLockError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    probe.release()
+
+
+@app.command()
+def dispatch(database_url: DatabaseOption = None, config: ConfigOption = None) -> None:
+    """Run only the dispatcher (no HTTP); stops on SIGTERM or SIGINT."""
+    settings = _settings(config, database_url)
+    logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
+    services = bootstrap.build_services(settings)
+    migrate.upgrade(services.store.engine)
+    try:
+        asyncio.run(_dispatch_until_signal(settings, services))
+    except DispatcherLockError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+
+
+async def _dispatch_until_signal(settings: Settings, services: bootstrap.Services) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    runtime = bootstrap.build_runtime(settings, services)
+    await runtime.start()
+    typer.echo(f"dispatcher {runtime.dispatcher.owner} running; SIGTERM stops it")
+    await stop.wait()
+    await runtime.stop()
 
 
 @db_app.command("upgrade")

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -38,6 +38,34 @@ class Settings(BaseSettings):
     #: a cheap password hash, for tests and demos only
     fast_password_hash: bool = False
     db_pool_size: int = Field(default=5, ge=1)
+
+    # The dispatcher (ARCHITECTURE.md §3): lease and heartbeat, caps, timeouts.
+    lease_seconds: float = Field(default=30.0, gt=0)
+    heartbeat_seconds: float = Field(default=10.0, gt=0)
+    sweep_seconds: float = Field(default=5.0, gt=0)
+    poll_seconds: float = Field(default=0.2, gt=0)
+    dial_timeout_seconds: float = Field(default=10.0, gt=0)
+    offer_timeout_seconds: float = Field(default=3600.0, gt=0)
+    max_in_flight: int = Field(default=100, ge=1)
+    max_dials_per_second: float = Field(default=0.0, ge=0)
+    shutdown_grace_seconds: float = Field(default=8.0, ge=0)
+
+    # Telephony adapters.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    simulator_agents_per_queue: int = Field(default=3, ge=0)
+    simulator_answer_rate: float = Field(default=0.8, ge=0, le=1)
+    simulator_busy_rate: float = Field(default=0.1, ge=0, le=1)
+    simulator_ring_seconds: float = Field(default=2.0, ge=0)
+    simulator_handle_seconds: float = Field(default=20.0, ge=0)
+
+    @model_validator(mode="after")
+    def _dial_timeout_below_lease(self) -> Settings:
+        if self.dial_timeout_seconds >= self.lease_seconds:
+            raise ValueError("dial_timeout_seconds must be below lease_seconds")
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError("heartbeat_seconds must be below lease_seconds")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -11,7 +12,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from ringback import __version__
 from ringback.api import errors, health
-from ringback.api.v1 import agents, auth, callbacks, queues, users
+from ringback.api.v1 import agents, auth, callbacks, events, queues, users, webhooks
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
@@ -25,14 +28,18 @@ def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
     )
     api.state.services = services
     errors.install(api)
-    for module in (auth, queues, users, agents, callbacks):
+    for module in (auth, queues, users, agents, callbacks, events, webhooks):
         api.include_router(module.router)
     return api
 
 
-def create_app(services: Any, *, max_body_bytes: int = 1024 * 1024) -> FastAPI:
+def create_app(
+    services: Any, *, max_body_bytes: int = 1024 * 1024, lifespan: Lifespan | None = None
+) -> FastAPI:
     """Return the whole application for `services` (built by ringback.bootstrap)."""
-    app = FastAPI(title="ringback", version=__version__, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="ringback", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     app.state.services = services
     app.state.metrics = _metrics(app, services)
     errors.install(app)

@@ -72,6 +72,8 @@ class Callback:
     #: when the dispatcher should next look at it (desired time, retry time)
     next_action_at: datetime | None = None
     expires_at: datetime | None = None
+    #: optimistic-locking counter, raised by every stored change
+    version: int = 0
     attempts: int = 0
     #: rises after each definite failure; the dial key is `<id>:<slot>`
     slot: int = 0
@@ -121,6 +123,7 @@ class StateChange:
     to_state: State
     reason: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    queue_id: int | None = None
     id: int | None = None
 
 
@@ -137,4 +140,5 @@ def record(
         to_state=after.state,
         reason=after.reason.value if after.reason else None,
         detail=detail,
+        queue_id=after.queue_id,
     )

@@ -43,7 +43,7 @@ class RetryPolicy:
         _at_least("ttl_seconds", self.ttl_seconds, 1)
         _at_least("missed_grace_seconds", self.missed_grace_seconds, 0)
         if not 0 <= self.jitter < 1:
-            raise errors.Invalid("jitter must be in [0, 1)", field="retry_jitter")
+            raise errors.Invalid("retry_jitter must be in [0, 1)", field="retry_jitter")
 
 
 def _at_least(field: str, value: int, floor: int) -> None:

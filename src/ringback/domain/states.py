@@ -161,6 +161,13 @@ GMS_REASON: dict[Reason, str] = {
 }
 
 
+_IMPLIED_REASON = {
+    S.COMPLETED: Reason.COMPLETED,
+    S.CANCELLED: Reason.CANCELLED,
+    S.EXPIRED: Reason.TTL,
+}
+
+
 def uccx_status(state: State, reason: Reason | None, attempts: int) -> str:
     """Show a callback's state as a UCCX record status."""
     if state is S.WAITING and attempts > 0:
@@ -175,5 +182,5 @@ def gms_state(state: State, reason: Reason | None) -> tuple[str, str | None]:
     if state not in TERMINAL_STATES:
         return GMS_STATE[state], None
     if reason is None:
-        reason = Reason.COMPLETED if state is S.COMPLETED else Reason.FAILED
+        reason = _IMPLIED_REASON.get(state, Reason.FAILED)
     return GMS_STATE[state], GMS_REASON.get(reason, "FAIL_ERROR")

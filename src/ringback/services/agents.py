@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from ringback.domain import errors
 from ringback.domain.people import Agent, Principal
 from ringback.services import access
@@ -18,7 +20,7 @@ class AgentService:
         """Return the agents that are members of a queue the actor may see."""
         with self._store.transaction() as tx:
             agents = tx.agents.all()
-        return [agent for agent in agents if _visible_to(actor, agent)]
+        return [_as_seen_by(actor, agent) for agent in agents if _visible_to(actor, agent)]
 
     def get(self, actor: Principal, agent_id: int) -> Agent:
         """Return one agent the actor may see."""
@@ -26,7 +28,7 @@ class AgentService:
             agent = tx.agents.get(agent_id)
         if agent is None or not _visible_to(actor, agent):
             raise errors.NotFound(f"agent {agent_id} does not exist")
-        return agent
+        return _as_seen_by(actor, agent)
 
     def create(self, actor: Principal, agent: Agent) -> Agent:
         """Store a new agent; its id must be free and its queues and user must exist."""
@@ -59,6 +61,14 @@ class AgentService:
 
 def _visible_to(actor: Principal, agent: Agent) -> bool:
     return actor.is_admin or any(actor.may_see_queue(m.queue_id) for m in agent.queues)
+
+
+def _as_seen_by(actor: Principal, agent: Agent) -> Agent:
+    """Hide the memberships of queues the actor may not see."""
+    if actor.is_admin:
+        return agent
+    visible = tuple(m for m in agent.queues if actor.may_see_queue(m.queue_id))
+    return dataclasses.replace(agent, queues=visible)
 
 
 def _check_references(tx: Transaction, agent: Agent) -> None:

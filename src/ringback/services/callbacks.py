@@ -85,11 +85,11 @@ class CallbackService:
         """Check a request against its queue's rules and store it as a new callback."""
         access.require_queue(actor, request.queue_id)
         with self._store.transaction() as tx:
+            queue = _queue(tx, request.queue_id)
             if request.idempotency_key:
                 earlier = tx.callbacks.get_by_idempotency_key(request.idempotency_key)
                 if earlier is not None:
-                    return earlier
-            queue = _queue(tx, request.queue_id)
+                    return _replayed(earlier, request, queue)
             callback = self._admit(tx, queue, request, actor)
             tx.callbacks.add(callback, idempotency_key=request.idempotency_key)
             tx.events.append(record(None, callback, event="create", actor=actor.name))
@@ -127,8 +127,7 @@ class CallbackService:
             after = before.apply(
                 Event.CANCEL, now=now, reason=Reason.CANCELLED, completed_at=now, lease=None
             )
-            _save(tx, before, after, event="cancel", actor=actor.name)
-            return after
+            return _save(tx, before, after, event="cancel", actor=actor.name)
 
     def record_outcome(
         self,
@@ -148,10 +147,9 @@ class CallbackService:
                     field="dial_key",
                 )
             after = self._after_outcome(tx, before, outcome)
-            _save(
+            return _save(
                 tx, before, after, event=f"outcome:{outcome.value}", actor=actor.name, detail=detail
             )
-            return after
 
     def _after_outcome(self, tx: Transaction, before: Callback, outcome: Outcome) -> Callback:
         now = self._clock.now()
@@ -218,6 +216,23 @@ class CallbackService:
         )
 
 
+def _replayed(earlier: Callback, request: NewCallback, queue: Queue) -> Callback:
+    """Return the callback first created with this Idempotency-Key, if the request is the same."""
+    number = normalize_number(request.phone_number, queue.numbers, field="phone_number")
+    same = (
+        earlier.queue_id == request.queue_id
+        and earlier.customer_number == number
+        and earlier.desired_time == request.desired_time
+        and (earlier.first_name, earlier.last_name) == (request.first_name, request.last_name)
+    )
+    if not same:
+        raise errors.Conflict(
+            f"Idempotency-Key {request.idempotency_key} was used for another request",
+            field="Idempotency-Key",
+        )
+    return earlier
+
+
 def _first_action_time(queue: Queue, desired: datetime | None, now: datetime) -> datetime:
     """Return when the dispatcher may first act: the desired time, now, or the next opening."""
     if desired is not None and desired > now:
@@ -257,6 +272,7 @@ def _check_dedup(tx: Transaction, queue: Queue, number: str) -> None:
     limit = queue.settings.dedup.limit
     if limit is None:
         return
+    tx.callbacks.lock_number(queue.id, number)  # concurrent admissions of one number queue up
     already = tx.callbacks.count_open_for_number(queue.id, number)
     if already >= limit:
         raise errors.Conflict(
@@ -281,10 +297,12 @@ def _visible(tx: Transaction, actor: Principal, callback_id: UUID) -> Callback:
 
 def _save(
     tx: Transaction, before: Callback, after: Callback, *, event: str, actor: str, **detail: Any
-) -> None:
-    if not tx.callbacks.update(after):
+) -> Callback:
+    """Store `after` if nobody changed `before` meanwhile; return it as stored."""
+    if not tx.callbacks.update(after, expected_version=before.version):
         raise errors.Conflict(f"callback {after.id} changed meanwhile; try again")
     tx.events.append(record(before, after, event=event, actor=actor, **detail))
+    return after.evolve(version=before.version + 1)
 
 
 def _with_queues(query: CallbackQuery, queue_ids: list[int]) -> CallbackQuery:

@@ -17,6 +17,7 @@ from ringback.domain.callbacks import Callback, StateChange
 from ringback.domain.people import Agent, User
 from ringback.domain.queues import Queue
 from ringback.domain.states import State
+from ringback.domain.webhooks import Subscription
 
 
 class Clock(Protocol):
@@ -155,8 +156,14 @@ class CallbackRepository(Protocol):
         """Store a new callback."""
         ...
 
-    def update(self, callback: Callback, *, lease_token: str | None = None) -> bool:
-        """Replace a stored callback; with `lease_token`, only if it still holds that lease."""
+    def update(
+        self,
+        callback: Callback,
+        *,
+        lease_token: str | None = None,
+        expected_version: int | None = None,
+    ) -> bool:
+        """Replace a stored callback; only if it holds `lease_token` / is at `expected_version`."""
         ...
 
     def find(self, query: CallbackQuery) -> Page:
@@ -171,14 +178,46 @@ class CallbackRepository(Protocol):
         """Count the open callbacks of a queue."""
         ...
 
+    def lock_number(self, queue_id: int, customer_number: str) -> None:
+        """Hold, until the transaction ends, the right to admit callbacks for this number."""
+        ...
+
     def counts_by_state(self) -> dict[tuple[int, str], int]:
         """Count callbacks per (queue, state)."""
         ...
 
     def claim_due(
-        self, *, now: datetime, owner: str, token: str, lease_until: datetime, limit: int
+        self,
+        *,
+        now: datetime,
+        owner: str,
+        token: str,
+        lease_until: datetime,
+        limit: int,
+        queue_ids: Sequence[int] | None = None,
+        started_before: datetime | None = None,
     ) -> list[Callback]:
         """Move up to `limit` due waiting callbacks to dispatching under the given lease."""
+        ...
+
+    def renew_leases(self, *, token: str, until: datetime) -> int:
+        """Extend every lease held under `token`; return how many were extended."""
+        ...
+
+    def due_in_state(self, state: State, *, now: datetime, limit: int) -> list[Callback]:
+        """Return callbacks in `state` whose next action time has come, oldest first."""
+        ...
+
+    def expired_leases(self, *, now: datetime, limit: int) -> list[Callback]:
+        """Return dispatching callbacks whose lease has expired."""
+        ...
+
+    def past_expiry(self, *, now: datetime, limit: int) -> list[Callback]:
+        """Return not-yet-started callbacks whose time to live has run out."""
+        ...
+
+    def count_in_flight(self, queue_id: int) -> int:
+        """Count the callbacks of a queue handed to telephony and not yet reserved."""
         ...
 
 
@@ -191,6 +230,16 @@ class EventLog(Protocol):
 
     def for_callback(self, callback_id: UUID) -> list[StateChange]:
         """Return the history of one callback, oldest first."""
+        ...
+
+    def after(
+        self, event_id: int, *, limit: int, queue_ids: Sequence[int] | None = None
+    ) -> list[StateChange]:
+        """Return the changes recorded after `event_id`, oldest first."""
+        ...
+
+    def last_id(self) -> int:
+        """Return the id of the newest change, 0 when there is none."""
         ...
 
 
@@ -226,6 +275,43 @@ class SecretRepository(Protocol):
         ...
 
 
+class WebhookRepository(Protocol):
+    """Webhook subscriptions and their delivery cursors."""
+
+    def get(self, subscription_id: UUID) -> Subscription | None:
+        """Return one subscription."""
+        ...
+
+    def all(self) -> list[Subscription]:
+        """Return every subscription, oldest first."""
+        ...
+
+    def add(self, subscription: Subscription) -> None:
+        """Store a new subscription."""
+        ...
+
+    def update(self, subscription: Subscription) -> None:
+        """Replace a subscription's settings."""
+        ...
+
+    def delete(self, subscription_id: UUID) -> None:
+        """Remove a subscription."""
+        ...
+
+    def lease_due(
+        self, *, owner: str, now: datetime, until: datetime, limit: int
+    ) -> list[Subscription]:
+        """Lease the active subscriptions due for delivery and not leased by anyone else."""
+        ...
+
+    def release(
+        self, subscription_id: UUID, *, owner: str, cursor: int, failures: int,
+        next_attempt_at: datetime | None, last_error: str,
+    ) -> bool:  # fmt: skip
+        """Record a delivery's result and drop the lease, if `owner` still holds it."""
+        ...
+
+
 class Transaction(Protocol):
     """One unit of work: the repositories, all in one database transaction."""
 
@@ -235,6 +321,7 @@ class Transaction(Protocol):
     callbacks: CallbackRepository
     events: EventLog
     secrets: SecretRepository
+    webhooks: WebhookRepository
 
 
 class Store(Protocol):

@@ -8,6 +8,7 @@ BEGIN IMMEDIATE every write transaction starts with; one dispatcher per database
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
@@ -26,16 +27,25 @@ def claim_due(
     token: str,
     lease_until: datetime,
     limit: int,
-    queue_ids: list[int] | None = None,
+    queue_ids: Sequence[int] | None = None,
+    started_before: datetime | None = None,
 ) -> list[Callback]:
-    """Move up to `limit` waiting callbacks due at `now` to dispatching under a lease."""
+    """Move up to `limit` waiting callbacks due at `now` to dispatching under a lease.
+
+    With `started_before` (position mode) only callbacks whose caller entered the queue before
+    that instant qualify, oldest queue start first: the head of the line keeps its place.
+    """
     due = select(callbacks.c.id).where(
         callbacks.c.state == State.WAITING.value, callbacks.c.next_action_at <= now
     )
     if queue_ids is not None:
-        due = due.where(callbacks.c.queue_id.in_(queue_ids))
+        due = due.where(callbacks.c.queue_id.in_(list(queue_ids)))
+    order = [callbacks.c.next_action_at, callbacks.c.id]
+    if started_before is not None:
+        due = due.where(callbacks.c.queue_start_time <= started_before)
+        order = [callbacks.c.queue_start_time, callbacks.c.id]
     due_cte = (
-        due.order_by(callbacks.c.next_action_at, callbacks.c.id)
+        due.order_by(*order)
         .limit(limit)
         .with_for_update(skip_locked=True)
         .cte("due")
@@ -54,4 +64,7 @@ def claim_due(
         .returning(*callbacks.c)
     )
     claimed = [rows.callback_from_row(row) for row in connection.execute(statement).mappings()]
+    # RETURNING gives no order: hand the batch back in the order it was chosen.
+    if started_before is not None:
+        return sorted(claimed, key=lambda c: (c.queue_start_time or now, str(c.id)))
     return sorted(claimed, key=lambda c: (c.next_action_at or now, str(c.id)))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Connection, delete, func, insert, select, update
@@ -12,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from ringback.domain.callbacks import Callback, StateChange
 from ringback.domain.people import Agent, Membership, User
 from ringback.domain.queues import Queue
-from ringback.domain.states import OPEN_STATES
+from ringback.domain.states import OPEN_STATES, State
 from ringback.services.ports import CallbackQuery, Page, StoredToken
 from ringback.store import claiming, rows
 from ringback.store.tables import (
@@ -202,13 +204,26 @@ class SqlCallbacks:
         values = rows.callback_to_row(callback)
         self._c.execute(insert(callbacks).values({**values, "idempotency_key": idempotency_key}))
 
-    def update(self, callback: Callback, *, lease_token: str | None = None) -> bool:
-        """Replace a stored callback; with `lease_token`, only while it still holds that lease."""
+    def update(
+        self,
+        callback: Callback,
+        *,
+        lease_token: str | None = None,
+        expected_version: int | None = None,
+    ) -> bool:
+        """Replace a stored callback, raising its version.
+
+        With `lease_token`, only while it still holds that lease (fencing); with
+        `expected_version`, only if nobody changed it since that version was read.
+        """
         values = rows.callback_to_row(callback)
         del values["id"]
+        values["version"] = callbacks.c.version + 1
         statement = update(callbacks).where(callbacks.c.id == str(callback.id)).values(values)
         if lease_token is not None:
             statement = statement.where(callbacks.c.lease_token == lease_token)
+        if expected_version is not None:
+            statement = statement.where(callbacks.c.version == expected_version)
         return self._c.execute(statement).rowcount == 1
 
     def find(self, query: CallbackQuery) -> Page:
@@ -234,6 +249,18 @@ class SqlCallbacks:
             callbacks.c.state.in_(OPEN),
         )
 
+    def lock_number(self, queue_id: int, customer_number: str) -> None:
+        """Hold, until the transaction ends, the right to admit callbacks for this number.
+
+        PostgreSQL: a transaction-scoped advisory lock on the (queue, number) pair, so that two
+        concurrent admissions cannot both pass the dedup count. SQLite needs nothing: every
+        write transaction already holds the database's single write lock (BEGIN IMMEDIATE).
+        """
+        if self._c.dialect.name != "postgresql":
+            return
+        key = func.hashtextextended(f"{queue_id}:{customer_number}", 0)
+        self._c.execute(select(func.pg_advisory_xact_lock(key)))
+
     def count_open_in_queue(self, queue_id: int) -> int:
         """Count the open callbacks of a queue."""
         return self._count(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(OPEN))
@@ -246,12 +273,63 @@ class SqlCallbacks:
         return {(queue_id, state): n for queue_id, state, n in self._c.execute(query)}
 
     def claim_due(
-        self, *, now: datetime, owner: str, token: str, lease_until: datetime, limit: int
+        self,
+        *,
+        now: datetime,
+        owner: str,
+        token: str,
+        lease_until: datetime,
+        limit: int,
+        queue_ids: Sequence[int] | None = None,
+        started_before: datetime | None = None,
     ) -> list[Callback]:
         """Move up to `limit` due waiting callbacks to dispatching under the given lease."""
         return claiming.claim_due(
-            self._c, now=now, owner=owner, token=token, lease_until=lease_until, limit=limit
+            self._c, now=now, owner=owner, token=token, lease_until=lease_until, limit=limit,
+            queue_ids=queue_ids, started_before=started_before,
+        )  # fmt: skip
+
+    def renew_leases(self, *, token: str, until: datetime) -> int:
+        """Extend every lease held under `token`; return how many were extended."""
+        statement = (
+            update(callbacks)
+            .where(callbacks.c.lease_token == token, callbacks.c.state == State.DISPATCHING.value)
+            .values(lease_expires_at=until)
         )
+        return int(self._c.execute(statement).rowcount)
+
+    def due_in_state(self, state: State, *, now: datetime, limit: int) -> list[Callback]:
+        """Return callbacks in `state` whose next action time has come, oldest first."""
+        return self._many(
+            (callbacks.c.state == state.value, callbacks.c.next_action_at <= now),
+            callbacks.c.next_action_at, limit,
+        )  # fmt: skip
+
+    def expired_leases(self, *, now: datetime, limit: int) -> list[Callback]:
+        """Return dispatching callbacks whose lease has expired."""
+        return self._many(
+            (callbacks.c.state == State.DISPATCHING.value, callbacks.c.lease_expires_at < now),
+            callbacks.c.lease_expires_at, limit,
+        )  # fmt: skip
+
+    def past_expiry(self, *, now: datetime, limit: int) -> list[Callback]:
+        """Return not-yet-started callbacks whose time to live has run out."""
+        not_started = [State.SCHEDULED.value, State.WAITING.value]
+        return self._many(
+            (callbacks.c.state.in_(not_started), callbacks.c.expires_at < now),
+            callbacks.c.expires_at, limit,
+        )  # fmt: skip
+
+    def count_in_flight(self, queue_id: int) -> int:
+        """Count the callbacks of a queue handed to telephony and not yet reserved."""
+        in_flight = [State.DISPATCHING.value, State.OFFERED.value]
+        return self._count(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(in_flight))
+
+    def _many(
+        self, conditions: tuple[ColumnElement[bool], ...], order: Any, limit: int
+    ) -> list[Callback]:
+        query = select(callbacks).where(*conditions).order_by(order, callbacks.c.id).limit(limit)
+        return [rows.callback_from_row(row) for row in self._c.execute(query).mappings()]
 
     def _count(self, *conditions: ColumnElement[bool]) -> int:
         query = select(func.count()).select_from(callbacks).where(*conditions)
@@ -288,6 +366,7 @@ class SqlEventLog:
         self._c.execute(
             insert(callback_events).values(
                 callback_id=str(change.callback_id),
+                queue_id=change.queue_id if change.queue_id is not None else self._queue_of(change),
                 at=change.at,
                 actor=change.actor,
                 event=change.event,
@@ -297,6 +376,25 @@ class SqlEventLog:
                 detail=change.detail,
             )
         )
+
+    def _queue_of(self, change: StateChange) -> int:
+        query = select(callbacks.c.queue_id).where(callbacks.c.id == str(change.callback_id))
+        return int(self._c.execute(query).scalar_one())
+
+    def after(
+        self, event_id: int, *, limit: int, queue_ids: Sequence[int] | None = None
+    ) -> list[StateChange]:
+        """Return the changes recorded after `event_id`, oldest first (the outbox's feed)."""
+        query = select(callback_events).where(callback_events.c.id > event_id)
+        if queue_ids is not None:
+            query = query.where(callback_events.c.queue_id.in_(list(queue_ids)))
+        query = query.order_by(callback_events.c.id).limit(limit)
+        return [rows.change_from_row(row) for row in self._c.execute(query).mappings()]
+
+    def last_id(self) -> int:
+        """Return the id of the newest change, 0 when there is none."""
+        query = select(func.coalesce(func.max(callback_events.c.id), 0))
+        return int(self._c.execute(query).scalar_one())
 
     def for_callback(self, callback_id: UUID) -> list[StateChange]:
         """Return the history of one callback, oldest first."""

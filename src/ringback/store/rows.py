@@ -138,4 +138,5 @@ def change_from_row(row: RowMapping) -> StateChange:
         to_state=State(row["to_state"]),
         reason=row["reason"],
         detail=dict(row["detail"]),
+        queue_id=row["queue_id"],
     )

@@ -111,6 +111,7 @@ callbacks = Table(
     Column("due_date", Date),
     Column("next_action_at", UtcDateTime),
     Column("expires_at", UtcDateTime),
+    Column("version", Integer, nullable=False, default=0),
     Column("attempts", Integer, nullable=False, default=0),
     Column("slot", Integer, nullable=False, default=0),
     Column("lease_owner", String(128)),
@@ -139,6 +140,7 @@ callback_events = Table(
     Column(
         "callback_id", String(36), ForeignKey("callbacks.id", ondelete="CASCADE"), nullable=False
     ),
+    Column("queue_id", Integer, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(128), nullable=False),
     Column("event", String(64), nullable=False),
@@ -147,6 +149,7 @@ callback_events = Table(
     Column("reason", String(32)),
     Column("detail", JSON, nullable=False),
     Index("ix_callback_events_callback", "callback_id", "id"),
+    Index("ix_callback_events_queue", "queue_id", "id"),
 )
 
 secrets = Table(
@@ -162,4 +165,21 @@ user_tokens = Table(
     Column("token_hash", String(64), primary_key=True),
     Column("login", String(64), ForeignKey("users.login", ondelete="CASCADE"), nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", String(2048), nullable=False),
+    Column("secret", String(255), nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("cursor", BigInteger, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("last_error", Text, nullable=False),
+    Column("lease_owner", String(128)),
+    Column("lease_expires_at", UtcDateTime),
+    Column("created_at", UtcDateTime, nullable=False),
 )

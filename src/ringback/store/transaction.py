@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.store import repositories
+from ringback.store import repositories, webhooks
 
 
 class SqlTransaction:
@@ -24,6 +24,7 @@ class SqlTransaction:
         self.callbacks: ports.CallbackRepository = repositories.SqlCallbacks(connection)
         self.events: ports.EventLog = repositories.SqlEventLog(connection)
         self.secrets: ports.SecretRepository = repositories.SqlSecrets(connection)
+        self.webhooks: ports.WebhookRepository = webhooks.SqlWebhooks(connection)
 
 
 class SqlStore:

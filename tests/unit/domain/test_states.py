@@ -220,11 +220,6 @@ def test_gms_terminal_states_are_completed_with_a_reason(
     assert gms_state(state, reason) == ("COMPLETED", shown)
 
 
-@pytest.mark.xfail(
-    reason="states.gms_state falls back to Reason.FAILED for a reasonless cancelled/expired "
-    "callback and shows FAIL_ERROR; §2 says CANCELLED / FAIL_TIMEOUT_TTL",
-    strict=True,
-)
 @pytest.mark.parametrize(
     ("state", "shown"), [(S.CANCELLED, "CANCELLED"), (S.EXPIRED, "FAIL_TIMEOUT_TTL")], ids=str
 )

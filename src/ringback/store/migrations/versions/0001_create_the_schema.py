@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("next_action_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("slot", sa.Integer(), nullable=False),
         sa.Column("lease_owner", sa.String(length=128), nullable=True),
@@ -182,6 +183,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("callback_id", sa.String(length=36), nullable=False),
+        sa.Column("queue_id", sa.Integer(), nullable=False),
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=128), nullable=False),
         sa.Column("event", sa.String(length=64), nullable=False),
@@ -199,11 +201,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("callback_events", schema=None) as batch_op:
         batch_op.create_index("ix_callback_events_callback", ["callback_id", "id"], unique=False)
+        batch_op.create_index("ix_callback_events_queue", ["queue_id", "id"], unique=False)
 
 
 def downgrade() -> None:
 
     with op.batch_alter_table("callback_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_callback_events_queue")
         batch_op.drop_index("ix_callback_events_callback")
 
     op.drop_table("callback_events")
