@@ -21,4 +21,4 @@ def verify(
     """Tell whether `signature` signs `body` with `secret` and `timestamp` is recent enough."""
     if abs(now - timestamp) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, timestamp, body), signature)
+    return hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode())
