@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx2
@@ -87,7 +88,8 @@ def test_callback_survives_a_restart(tmp_path: Path) -> None:
     token = re.search(r"service token\s+(\S+)", banner)
     assert token
     headers = {"Authorization": f"Bearer {token.group(1)}"}
-    body = {"queue_id": 2, "phone_number": "+33612345678"}
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    body = {"queue_id": 2, "phone_number": "+33612345678", "desired_time": tomorrow}
     created = httpx2.post(f"http://127.0.0.1:{port}/api/v1/callbacks", json=body, headers=headers)
     assert created.status_code == 201
     first.send_signal(signal.SIGTERM)
@@ -102,7 +104,8 @@ def test_callback_survives_a_restart(tmp_path: Path) -> None:
         url = f"http://127.0.0.1:{port}/api/v1/callbacks/{created.json()['id']}"
         again = httpx2.get(url, headers=headers).json()
         assert again["phone_number"] == "+33612345678"
-        assert again["state"] == "waiting"
+        assert again["state"] == "scheduled"
+        assert [line["event"] for line in again["history"]] == ["create"]
     finally:
         second.kill()
         second.wait()

@@ -1,0 +1,210 @@
+"""The dispatch loop: sweep, claim, deliver, settle; heartbeats; graceful stop; outages.
+
+The store is synchronous, so every service call runs in a worker thread; deliveries run as
+asyncio tasks, at most `max_in_flight` at once and at most `max_dials_per_second`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ringback.dispatch.ratelimit import TokenBucket
+from ringback.domain import errors
+from ringback.domain.queues import DispatchMode, Queue
+from ringback.services.dispatching import Claim, DispatchService
+from ringback.services.telephony import Delivery, DeliveryStatus, Telephony
+
+log = logging.getLogger("ringback.dispatch")
+
+
+@dataclass(frozen=True, slots=True)
+class DispatcherConfig:
+    """Caps and timings of one dispatcher process."""
+
+    poll_seconds: float = 0.2
+    sweep_seconds: float = 5.0
+    heartbeat_seconds: float = 10.0
+    dial_timeout_seconds: float = 10.0
+    batch_size: int = 200
+    max_in_flight: int = 100
+    max_dials_per_second: float = 0.0  # 0: no cap
+    shutdown_grace_seconds: float = 8.0
+    max_backoff_seconds: float = 10.0
+
+
+def default_owner() -> str:
+    """Return a name for this dispatcher: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    """Hands due callbacks to telephony, once per dial key, until told to stop."""
+
+    def __init__(
+        self,
+        service: DispatchService,
+        telephony_for: Callable[[Queue], Telephony],
+        config: DispatcherConfig | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self._service = service
+        self._telephony_for = telephony_for
+        self.config = config or DispatcherConfig()
+        self.owner = owner or default_owner()
+        self._slots = asyncio.Semaphore(self.config.max_in_flight)
+        self._rate = TokenBucket(self.config.max_dials_per_second)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._held: dict[str, list[Claim]] = {}
+        self._wake = asyncio.Event()
+        self.healthy = True
+
+    @property
+    def in_flight(self) -> int:
+        """Return how many deliveries are running now."""
+        return len(self._tasks)
+
+    def wake(self) -> None:
+        """Look for due work now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Work until `stop` is set, then finish or release what is in flight."""
+        heartbeat = asyncio.create_task(self._heartbeat(stop), name="dispatch-heartbeat")
+        backoff = 0.0
+        next_sweep = 0.0
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            try:
+                if loop.time() >= next_sweep:
+                    await asyncio.to_thread(self._service.sweep)
+                    next_sweep = loop.time() + self.config.sweep_seconds
+                claimed = await self._claim_round()
+                backoff, self.healthy = 0.0, True
+            except errors.Unavailable as exc:
+                backoff = min(self.config.max_backoff_seconds, max(0.5, backoff * 2))
+                self.healthy = False
+                log.warning("database unavailable (%s); retrying in %.1f s", exc.message, backoff)
+                await _sleep_or_stop(stop, backoff)
+                continue
+            if not claimed:
+                await self._idle(stop)
+        await self._shutdown()
+        heartbeat.cancel()
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+        await asyncio.wait(waiters, timeout=self.config.poll_seconds,
+                           return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def _claim_round(self) -> int:
+        room = self.config.max_in_flight - len(self._tasks)
+        if room <= 0:
+            return 0
+        queues = await asyncio.to_thread(self._service.open_queues)
+        plain = [q for q in queues if q.settings.dispatch_mode is not DispatchMode.POSITION]
+        limit = min(room, self.config.batch_size)
+        claims = await asyncio.to_thread(
+            lambda: self._service.claim(owner=self.owner, queues=plain, limit=limit)
+        )
+        for queue in queues:
+            if queue.settings.dispatch_mode is DispatchMode.POSITION:
+                claims += await self._claim_position(queue, room - len(claims))
+        self._start(claims)
+        return len(claims)
+
+    async def _claim_position(self, queue: Queue, room: int) -> list[Claim]:
+        """Claim the head of a queue for agents ready and not covered by an offer in flight."""
+        stats = await self._telephony_for(queue).queue_stats(queue)
+        if stats is None or room <= 0:
+            return []
+        covered = await asyncio.to_thread(self._service.in_flight, queue.id)
+        free = min(room, stats.ready_agents - covered)
+        if free <= 0:
+            return []
+        now = self._service.now()
+        started_before = now - timedelta(seconds=stats.longest_wait_seconds)
+        return await asyncio.to_thread(
+            lambda: self._service.claim(
+                owner=self.owner, queues=[queue], limit=free, started_before=started_before
+            )
+        )
+
+    def _start(self, claims: list[Claim]) -> None:
+        if not claims:
+            return
+        self._held.setdefault(claims[0].token, []).extend(claims)
+        for claim in claims:
+            task = asyncio.create_task(self._deliver(claim), name=f"dial {claim.dial_key}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(self, claim: Claim) -> None:
+        async with self._slots:
+            await self._rate.acquire()
+            delivery = await self._dial(claim)
+            try:
+                await asyncio.to_thread(self._service.settle, claim, delivery)
+            except errors.Unavailable:
+                log.warning("could not record %s; its lease will expire and be rescued",
+                            claim.dial_key)  # fmt: skip
+            # Not in a `finally`: a delivery cancelled at shutdown stays held, to be released.
+            self._forget(claim)
+
+    async def _dial(self, claim: Claim) -> Delivery:
+        telephony = self._telephony_for(claim.queue)
+        try:
+            # A second of margin lets the adapter report its own, more precise timeout first.
+            return await asyncio.wait_for(
+                telephony.deliver(claim.callback, claim.queue, claim.dial_key),
+                timeout=self.config.dial_timeout_seconds + 1.0,
+            )
+        except TimeoutError:
+            return Delivery(DeliveryStatus.TRANSIENT, "dial request timed out", ambiguous=True)
+        except Exception as exc:  # an adapter bug must not kill the loop
+            log.exception("telephony adapter failed on %s", claim.dial_key)
+            return Delivery(DeliveryStatus.TRANSIENT, f"adapter error: {exc}", ambiguous=True)
+
+    def _forget(self, claim: Claim) -> None:
+        held = self._held.get(claim.token)
+        if held is None:
+            return
+        held.remove(claim)
+        if not held:
+            del self._held[claim.token]
+
+    async def _heartbeat(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await _sleep_or_stop(stop, self.config.heartbeat_seconds)
+            for token in list(self._held):
+                try:
+                    await asyncio.to_thread(self._service.renew, token)
+                except errors.Unavailable:
+                    log.warning("could not renew leases; they may be rescued elsewhere")
+
+    async def _shutdown(self) -> None:
+        """Let deliveries finish within the grace, then give back what is still held."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.config.shutdown_grace_seconds)
+        for task in list(self._tasks):
+            task.cancel()
+        for claims in list(self._held.values()):
+            for claim in list(claims):
+                try:
+                    await asyncio.to_thread(self._service.release, claim)
+                except errors.Unavailable:
+                    log.warning("could not release %s; it will be rescued", claim.dial_key)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

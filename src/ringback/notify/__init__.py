@@ -1,0 +1,1 @@
+"""Outbound notifications: state changes POSTed to webhook subscriptions."""
