@@ -60,7 +60,8 @@ def test_demo_prints_credentials_that_work(demo: tuple[str, str, subprocess.Pope
     base, banner, _ = demo
     token = re.search(r"service token\s+(\S+)", banner)
     password = re.search(r"login admin, password (\S+)", banner)
-    assert token and password, banner
+    assert token, banner
+    assert password, banner
     headers = {"Authorization": f"Bearer {token.group(1)}"}
     queues = httpx2.get(f"{base}/api/v1/queues", headers=headers).json()
     assert [(q["id"], q["name"]) for q in queues] == [(1, "Main"), (2, "Support")]

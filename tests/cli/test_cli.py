@@ -51,7 +51,9 @@ def test_queue_add_then_duplicate_name_fails(url: str) -> None:
 
 
 def test_queue_add_refuses_a_bad_time_zone(url: str) -> None:
-    result = runner.invoke(app, ["queue", "add", "X", "--timezone", "Mars/Base", "--database-url", url])
+    result = runner.invoke(
+        app, ["queue", "add", "X", "--timezone", "Mars/Base", "--database-url", url]
+    )
     assert result.exit_code == 1
     assert "Mars/Base" in result.output
 
@@ -67,7 +69,9 @@ def test_user_add_with_queue_rights(url: str) -> None:
 
 
 def test_user_add_refuses_a_short_password(url: str) -> None:
-    result = runner.invoke(app, ["user", "add", "sup2", "--password", "short", "--database-url", url])
+    result = runner.invoke(
+        app, ["user", "add", "sup2", "--password", "short", "--database-url", url]
+    )
     assert result.exit_code == 1
     assert "at least 8" in result.output
 

@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from ringback import __version__
 from ringback.api import errors, health
+from ringback.api.limits import DeclaredBodyLimit
 from ringback.api.v1 import agents, auth, callbacks, events, queues, users, webhooks
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -41,6 +42,8 @@ def create_app(
         title="ringback", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.services = services
+    # Outermost, so that it answers before any mounted application's own limit.
+    app.add_middleware(DeclaredBodyLimit, max_body_bytes=max_body_bytes)
     app.state.metrics = _metrics(app, services)
     errors.install(app)
     app.include_router(health.router)

@@ -62,6 +62,12 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0]
+    if first.get("type") == "json_invalid":
+        reason = first.get("ctx", {}).get("error", "malformed")
+        return JSONResponse(
+            error_body("invalid", f"body is not valid JSON: {reason}", field="body"),
+            status_code=400,
+        )
     location = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     field = ".".join(location) or "body"
     message = f"{field}: {first.get('msg', 'is invalid')}"

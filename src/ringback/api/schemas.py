@@ -9,15 +9,48 @@ from enum import Enum
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from fastapi import Path
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    create_model,
+    field_validator,
+)
 
 from ringback.domain.queues import Dedup, QueueSettings
 
+#: the largest id a client may use: ids are 32-bit integers in every database
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
 
 class Strict(BaseModel):
-    """A body that refuses unknown fields and coercions between types."""
+    """A body that refuses unknown fields, coercions between types, and NUL characters."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        _refuse_nul(value, info.field_name or "")
+        return value
+
+
+def _refuse_nul(value: Any, path: str) -> None:
+    # PostgreSQL cannot store NUL in text; no client has a reason to send one.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(f"{path or 'a value'} contains a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_nul(item, f"{path}[{index}]")
 
 
 def _dedup_from_json(value: Any) -> Any:
@@ -54,7 +87,10 @@ def _setting_fields(optional: bool) -> dict[str, Any]:
 
 
 QueueIn = create_model(
-    "QueueIn", __base__=Strict, id=(int | None, Field(default=None, ge=1)), **_setting_fields(False)
+    "QueueIn",
+    __base__=Strict,
+    id=(int | None, Field(default=None, ge=1, le=MAX_ID)),
+    **_setting_fields(False),
 )
 QueueReplace = create_model("QueueReplace", __base__=Strict, **_setting_fields(False))
 QueuePatch = create_model("QueuePatch", __base__=Strict, **_setting_fields(True))
@@ -105,14 +141,14 @@ class UserOut(BaseModel):
 class MembershipBody(Strict):
     """An agent's place in a queue."""
 
-    queue_id: int
-    penalty: int = Field(default=0, ge=0)
+    queue_id: Id
+    penalty: int = Field(default=0, ge=0, le=MAX_ID)
 
 
 class AgentIn(Strict):
     """An agent as written."""
 
-    id: int = Field(ge=1)
+    id: Id
     firstname: str = Field(max_length=128)
     lastname: str = Field(max_length=128)
     number: str = Field(max_length=32)
@@ -135,7 +171,7 @@ class AgentReplace(Strict):
 class CallbackIn(Strict):
     """A new callback."""
 
-    queue_id: int
+    queue_id: Id
     phone_number: str = Field(min_length=1, max_length=40)
     alternate_number: str = Field(default="", max_length=40)
     first_name: str = Field(default="", max_length=128)

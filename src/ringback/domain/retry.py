@@ -16,6 +16,8 @@ from ringback.domain import errors
 from ringback.domain.states import Event, Reason
 
 NEVER_RETRIED = frozenset({Reason.INVALID_NUMBER})
+#: the longest delay, TTL or grace: one year
+MAX_SECONDS = 366 * 86400
 
 
 class MissedAction(StrEnum):
@@ -38,17 +40,19 @@ class RetryPolicy:
     missed_action: MissedAction = MissedAction.RETRY
 
     def __post_init__(self) -> None:
-        _at_least("max_attempts", self.max_attempts, 1)
-        _at_least("retry_delay_seconds", self.delay_seconds, 0)
-        _at_least("ttl_seconds", self.ttl_seconds, 1)
-        _at_least("missed_grace_seconds", self.missed_grace_seconds, 0)
+        _within("max_attempts", self.max_attempts, 1, 100)
+        _within("retry_delay_seconds", self.delay_seconds, 0, MAX_SECONDS)
+        _within("ttl_seconds", self.ttl_seconds, 1, MAX_SECONDS)
+        _within("missed_grace_seconds", self.missed_grace_seconds, 0, MAX_SECONDS)
         if not 0 <= self.jitter < 1:
             raise errors.Invalid("retry_jitter must be in [0, 1)", field="retry_jitter")
 
 
-def _at_least(field: str, value: int, floor: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < floor:
-        raise errors.Invalid(f"{field} must be an integer >= {floor}", field=field)
+def _within(field: str, value: int, floor: int, ceiling: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not floor <= value <= ceiling:
+        raise errors.Invalid(
+            f"{field} must be an integer between {floor} and {ceiling}", field=field
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -109,4 +109,5 @@ def _check_names_free(tx: Transaction, queue: Queue) -> None:
         taken = wanted & {other.name, *other.settings.aliases}
         if taken:
             name = sorted(taken)[0]
-            raise errors.Conflict(f"name {name!r} is taken by queue {other.id}", field="name")
+            field = "name" if name == queue.name else "aliases"
+            raise errors.Conflict(f"{field}: {name!r} is taken by queue {other.id}", field=field)

@@ -64,6 +64,7 @@ class UserService:
         access.require_admin(actor)
         with self._store.transaction() as tx:
             current = _existing(tx, user.login)
+            _keep_an_admin(tx, current, user.profile)
             password_hash = self._hash(password) if password else current.password_hash
             stored = dataclasses.replace(
                 user, password_hash=password_hash, created_at=current.created_at
@@ -75,7 +76,9 @@ class UserService:
         """Give a user a profile and rights."""
         access.require_admin(actor)
         with self._store.transaction() as tx:
-            stored = dataclasses.replace(_existing(tx, login), profile=profile, rights=rights)
+            current = _existing(tx, login)
+            _keep_an_admin(tx, current, profile)
+            stored = dataclasses.replace(current, profile=profile, rights=rights)
             tx.users.update(stored)
         return stored
 
@@ -83,10 +86,7 @@ class UserService:
         """Remove a user; the last admin cannot be removed."""
         access.require_admin(actor)
         with self._store.transaction() as tx:
-            user = _existing(tx, login)
-            admins = [u for u in tx.users.all() if u.is_admin]
-            if user.is_admin and len(admins) == 1:
-                raise errors.Conflict("the last admin cannot be removed")
+            _keep_an_admin(tx, _existing(tx, login), None)
             tx.users.delete(login)
 
     def authenticate(self, login: str, password: str) -> User:
@@ -148,6 +148,14 @@ class _DummyHash:
 
 
 _DUMMY_HASH = _DummyHash()
+
+
+def _keep_an_admin(tx: Transaction, user: User, new_profile: Profile | None) -> None:
+    """Refuse to remove or demote the last admin (`new_profile` None: removal)."""
+    if not user.is_admin or new_profile is Profile.ADMIN:
+        return
+    if sum(1 for u in tx.users.all() if u.is_admin) == 1:
+        raise errors.Conflict("the last admin cannot be removed or demoted", field="profile")
 
 
 def _existing(tx: Transaction, login: str) -> User:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Connection, Engine, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from ringback.domain import errors
 from ringback.services import ports
@@ -39,6 +39,8 @@ class SqlStore:
         try:
             with self.engine.begin() as connection:
                 yield SqlTransaction(connection)
+        except DataError as exc:
+            raise errors.Invalid(f"the database refused a value: {_first_line(exc)}") from exc
         except IntegrityError as exc:
             raise errors.Conflict(
                 f"the change clashes with stored data: {_first_line(exc)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ringback.api.auth import Caller
-from ringback.api.schemas import AgentIn, AgentReplace, MembershipBody
+from ringback.api.schemas import AgentIn, AgentReplace, MembershipBody, PathId
 from ringback.domain.people import Agent, Membership
 from ringback.services.agents import AgentService
 
@@ -52,16 +52,18 @@ def create_agent(request: Request, caller: Caller, body: AgentIn) -> AgentIn:
 
 
 @router.get("/{agent_id}", response_model=AgentIn)
-def get_agent(request: Request, caller: Caller, agent_id: int) -> AgentIn:
+def get_agent(request: Request, caller: Caller, agent_id: PathId) -> AgentIn:
     return _out(_service(request).get(caller, agent_id))
 
 
 @router.put("/{agent_id}", response_model=AgentIn)
-def replace_agent(request: Request, caller: Caller, agent_id: int, body: AgentReplace) -> AgentIn:
+def replace_agent(
+    request: Request, caller: Caller, agent_id: PathId, body: AgentReplace
+) -> AgentIn:
     return _out(_service(request).update(caller, _agent(agent_id, body)))
 
 
 @router.delete("/{agent_id}", status_code=204)
-def delete_agent(request: Request, caller: Caller, agent_id: int) -> Response:
+def delete_agent(request: Request, caller: Caller, agent_id: PathId) -> Response:
     _service(request).delete(caller, agent_id)
     return Response(status_code=204)

@@ -6,10 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Request
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from ringback.api.auth import Caller
-from ringback.api.schemas import CallbackIn, CallbackOut, CallbackPage, EventOut, OutcomeIn
+from ringback.api.schemas import MAX_ID, CallbackIn, CallbackOut, CallbackPage, EventOut, OutcomeIn
 from ringback.domain.callbacks import Callback, StateChange
 from ringback.domain.states import State
 from ringback.services.callbacks import CallbackService, NewCallback, Outcome
@@ -69,7 +69,7 @@ def _out(callback: Callback, history: list[StateChange] | None = None) -> Callba
 def list_callbacks(
     request: Request,
     caller: Caller,
-    queue: Annotated[list[int] | None, Query()] = None,
+    queue: Annotated[list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None, Query()] = None,
     state: Annotated[list[State] | None, Query()] = None,
     number: Annotated[str | None, Query(max_length=40)] = None,
     created_from: Annotated[AwareDatetime | None, Query(alias="from")] = None,

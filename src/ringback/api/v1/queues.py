@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ringback.api.auth import Caller
-from ringback.api.schemas import QueueIn, QueueOut, QueuePatch, QueueReplace
+from ringback.api.schemas import PathId, QueueIn, QueueOut, QueuePatch, QueueReplace
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.services.queues import QueueService
 
@@ -41,20 +41,20 @@ def create_queue(request: Request, caller: Caller, body: QueueIn) -> dict[str, A
 
 
 @router.get("/{queue_id}", response_model=QueueOut)
-def get_queue(request: Request, caller: Caller, queue_id: int) -> dict[str, Any]:
+def get_queue(request: Request, caller: Caller, queue_id: PathId) -> dict[str, Any]:
     return _out(_service(request).get(caller, queue_id))
 
 
 @router.put("/{queue_id}", response_model=QueueOut)
 def replace_queue(
-    request: Request, caller: Caller, queue_id: int, body: QueueReplace
+    request: Request, caller: Caller, queue_id: PathId, body: QueueReplace
 ) -> dict[str, Any]:
     return _out(_service(request).replace(caller, queue_id, _settings(body)))
 
 
 @router.patch("/{queue_id}", response_model=QueueOut)
 def patch_queue(
-    request: Request, caller: Caller, queue_id: int, body: QueuePatch
+    request: Request, caller: Caller, queue_id: PathId, body: QueuePatch
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
     changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
@@ -62,6 +62,6 @@ def patch_queue(
 
 
 @router.delete("/{queue_id}", status_code=204)
-def delete_queue(request: Request, caller: Caller, queue_id: int) -> Response:
+def delete_queue(request: Request, caller: Caller, queue_id: PathId) -> Response:
     _service(request).delete(caller, queue_id)
     return Response(status_code=204)
