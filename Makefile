@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint types imports pytest-sqlite pytest-postgres clean
+.PHONY: run test lint types imports pytest-sqlite pytest-postgres bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +34,11 @@ pytest-sqlite: $(STAMP)
 
 pytest-postgres: $(STAMP)
 	RINGBACK_TEST_DATABASE=postgres RINGBACK_TEST_DATABASE_URL=$(PG_URL) \
-		$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/api
+		$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/api tests/dispatch tests/chaos
+
+# Not part of `make test`: drains 10,000 callbacks on SQLite and PostgreSQL, prints figures.
+bench: $(STAMP)
+	$(BIN)/python bench/drain.py --callbacks 10000 --postgres $(PG_URL)
 
 clean:
 	rm -rf $(VENV) ringback-demo.db*

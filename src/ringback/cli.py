@@ -11,6 +11,7 @@ from typing import Annotated, Optional, TypeVar
 
 import typer
 import uvicorn
+import uvloop
 
 from ringback import __version__, bootstrap
 from ringback.dispatch.lock import DispatcherLock, DispatcherLockError
@@ -107,7 +108,8 @@ def dispatch(database_url: DatabaseOption = None, config: ConfigOption = None) -
     services = bootstrap.build_services(settings)
     migrate.upgrade(services.store.engine)
     try:
-        asyncio.run(_dispatch_until_signal(settings, services))
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            runner.run(_dispatch_until_signal(settings, services))
     except DispatcherLockError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc

@@ -22,6 +22,7 @@ from ringback.services.dispatching import Claim, DispatchService
 from ringback.services.telephony import Delivery, DeliveryStatus, Telephony
 
 log = logging.getLogger("ringback.dispatch")
+SETTLE_BATCH = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +63,15 @@ class Dispatcher:
         self._rate = TokenBucket(self.config.max_dials_per_second)
         self._tasks: set[asyncio.Task[None]] = set()
         self._held: dict[str, list[Claim]] = {}
+        #: results waiting to be written, in batches, by the settler task
+        self._results: asyncio.Queue[tuple[Claim, Delivery] | None] = asyncio.Queue()
         self._wake = asyncio.Event()
         self.healthy = True
 
     @property
     def in_flight(self) -> int:
-        """Return how many deliveries are running now."""
-        return len(self._tasks)
+        """Return how many claimed callbacks are not settled yet."""
+        return len(self._tasks) + self._results.qsize()
 
     def wake(self) -> None:
         """Look for due work now rather than at the next poll."""
@@ -77,6 +80,7 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then finish or release what is in flight."""
         heartbeat = asyncio.create_task(self._heartbeat(stop), name="dispatch-heartbeat")
+        settler = asyncio.create_task(self._settle_results(), name="dispatch-settler")
         backoff = 0.0
         next_sweep = 0.0
         loop = asyncio.get_running_loop()
@@ -85,6 +89,8 @@ class Dispatcher:
                 if loop.time() >= next_sweep:
                     await asyncio.to_thread(self._service.sweep)
                     next_sweep = loop.time() + self.config.sweep_seconds
+                else:
+                    await asyncio.to_thread(self._service.promote_due)
                 claimed = await self._claim_round()
                 backoff, self.healthy = 0.0, True
             except errors.Unavailable as exc:
@@ -95,7 +101,7 @@ class Dispatcher:
                 continue
             if not claimed:
                 await self._idle(stop)
-        await self._shutdown()
+        await self._shutdown(settler)
         heartbeat.cancel()
 
     async def _idle(self, stop: asyncio.Event) -> None:
@@ -107,7 +113,7 @@ class Dispatcher:
             waiter.cancel()
 
     async def _claim_round(self) -> int:
-        room = self.config.max_in_flight - len(self._tasks)
+        room = self.config.max_in_flight - self.in_flight
         if room <= 0:
             return 0
         queues = await asyncio.to_thread(self._service.open_queues)
@@ -152,12 +158,33 @@ class Dispatcher:
         async with self._slots:
             await self._rate.acquire()
             delivery = await self._dial(claim)
-            try:
-                await asyncio.to_thread(self._service.settle, claim, delivery)
-            except errors.Unavailable:
-                log.warning("could not record %s; its lease will expire and be rescued",
-                            claim.dial_key)  # fmt: skip
-            # Not in a `finally`: a delivery cancelled at shutdown stays held, to be released.
+        # A delivery cancelled at shutdown never gets here: it stays held, to be released.
+        self._results.put_nowait((claim, delivery))
+
+    async def _settle_results(self) -> None:
+        """Write delivery results in batches, until the end-of-work marker (None) arrives."""
+        finished = False
+        while not finished:
+            batch: list[tuple[Claim, Delivery]] = []
+            item = await self._results.get()
+            while item is not None:
+                batch.append(item)
+                if self._results.empty() or len(batch) >= SETTLE_BATCH:
+                    break
+                item = self._results.get_nowait()
+            finished = item is None
+            if batch:
+                await self._write(batch)
+
+    async def _write(self, batch: list[tuple[Claim, Delivery]]) -> None:
+        try:
+            await asyncio.to_thread(self._service.settle_many, batch)
+        except errors.Unavailable:
+            log.warning("could not record %d results; their leases will expire and be rescued",
+                        len(batch))  # fmt: skip
+        except Exception:  # a bug must not stop the writer nor pin the claims forever
+            log.exception("could not record %d results; their leases will be rescued", len(batch))
+        for claim, _ in batch:
             self._forget(claim)
 
     async def _dial(self, claim: Claim) -> Delivery:
@@ -191,12 +218,19 @@ class Dispatcher:
                 except errors.Unavailable:
                     log.warning("could not renew leases; they may be rescued elsewhere")
 
-    async def _shutdown(self) -> None:
-        """Let deliveries finish within the grace, then give back what is still held."""
+    async def _shutdown(self, settler: asyncio.Task[None]) -> None:
+        """Let deliveries finish within the grace, write their results, release the rest.
+
+        Results are written before anything is released, so that a request telephony accepted
+        is never handed back to be dialled again.
+        """
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=self.config.shutdown_grace_seconds)
         for task in list(self._tasks):
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._results.put_nowait(None)  # the settler writes what finished, then ends
+        await settler
         for claims in list(self._held.values()):
             for claim in list(claims):
                 try:

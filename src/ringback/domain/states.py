@@ -70,8 +70,9 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     **_edges((*NOT_STARTED, S.DISPATCHING, S.OFFERED), E.RESERVE, S.RESERVED),
     (S.RESERVED, E.RELEASE): S.WAITING,
     **_edges((S.DISPATCHING, S.OFFERED, S.RESERVED), E.DIAL, S.DIALING),
-    **_edges(IN_ATTEMPT, E.COMPLETE, S.COMPLETED),
-    **_edges(IN_ATTEMPT, E.RETRY, S.WAITING),
+    # WAITING too: a rescued attempt keeps its dial key, and its late outcome still counts.
+    **_edges((*IN_ATTEMPT, S.WAITING), E.COMPLETE, S.COMPLETED),
+    **_edges((*IN_ATTEMPT, S.WAITING), E.RETRY, S.WAITING),
     **_edges((*IN_ATTEMPT, S.WAITING), E.GIVE_UP, S.FAILED),
     **_edges((*NOT_STARTED, *IN_ATTEMPT), E.REJECT_NUMBER, S.FAILED),
     # In-flight dial requests (dispatching) and live calls (dialing) cannot be cancelled:

@@ -146,6 +146,7 @@ class CallbackService:
                     f"dial key {dial_key} is not the current attempt ({before.dial_key})",
                     field="dial_key",
                 )
+            _require_attempt(tx, before)
             after = self._after_outcome(tx, before, outcome)
             return _save(
                 tx, before, after, event=f"outcome:{outcome.value}", actor=actor.name, detail=detail
@@ -213,6 +214,21 @@ class CallbackService:
             next_action_at=next_action,
             expires_at=retry.expires_at(queue.retry, request.desired_time or next_action),
             created_by=actor.name,
+        )
+
+
+def _require_attempt(tx: Transaction, callback: Callback) -> None:
+    """Refuse an outcome for a waiting callback unless its attempt was handed back unsettled.
+
+    A rescued or released attempt keeps its dial key, so the far side may still report it;
+    a waiting callback that was never handed over has no attempt to report on.
+    """
+    if callback.state is not State.WAITING:
+        return
+    history = tx.events.for_callback(callback.id)
+    if not history or history[-1].event not in ("rescue", "release"):
+        raise errors.IllegalTransition(
+            f"no attempt of callback {callback.id} is in progress", state=callback.state.value
         )
 
 

@@ -125,21 +125,30 @@ class DispatchService:
             return tx.callbacks.renew_leases(token=token, until=until)
 
     def settle(self, claim: Claim, delivery: Delivery) -> Callback | None:
-        """Record telephony's answer to a dial request; None when the lease was lost."""
+        """Record telephony's answer to one dial request; None when the lease was lost."""
+        return self.settle_many([(claim, delivery)])[0]
+
+    def settle_many(self, results: list[tuple[Claim, Delivery]]) -> list[Callback | None]:
+        """Record telephony's answers in one transaction; None for each lease lost."""
         with self._store.transaction() as tx:
-            current = tx.callbacks.get(claim.callback.id)
-            if current is None or current.lease is None or current.lease.token != claim.token:
-                log.warning("stale result for %s ignored: lease lost", claim.dial_key)
-                return None
-            after = self._after_delivery(current, claim.queue, delivery)
-            if not tx.callbacks.update(after, lease_token=claim.token):
-                log.warning("stale result for %s ignored: lease lost", claim.dial_key)
-                return None
-            tx.events.append(
-                record(current, after, event=f"delivery:{delivery.status.value}", actor=ACTOR,
-                       dial_key=claim.dial_key, detail=delivery.detail)
-            )  # fmt: skip
-            return after.evolve(version=current.version + 1)
+            current = tx.callbacks.get_many([claim.callback.id for claim, _ in results])
+            return [self._settle_one(tx, current.get(c.callback.id), c, d) for c, d in results]
+
+    def _settle_one(
+        self, tx: Transaction, current: Callback | None, claim: Claim, delivery: Delivery
+    ) -> Callback | None:
+        if current is None or current.lease is None or current.lease.token != claim.token:
+            log.warning("stale result for %s ignored: lease lost", claim.dial_key)
+            return None
+        after = self._after_delivery(current, claim.queue, delivery)
+        if not tx.callbacks.update(after, lease_token=claim.token):
+            log.warning("stale result for %s ignored: lease lost", claim.dial_key)
+            return None
+        tx.events.append(
+            record(current, after, event=f"delivery:{delivery.status.value}", actor=ACTOR,
+                   dial_key=claim.dial_key, detail=delivery.detail)
+        )  # fmt: skip
+        return after.evolve(version=current.version + 1)
 
     def release(self, claim: Claim) -> bool:
         """Give a claimed callback back (shutdown): waiting again, same dial key."""
@@ -181,7 +190,7 @@ class DispatchService:
         )  # fmt: skip
 
     def sweep(self) -> SweepReport:
-        """Rescue expired leases, expire callbacks past their TTL, promote due ones."""
+        """Rescue expired leases, expire callbacks past their TTL, time out silent offers."""
         report = SweepReport()
         limit = self._config.sweep_limit
         with self._store.transaction() as tx:
@@ -194,11 +203,28 @@ class DispatchService:
                 after = callback.apply(Event.EXPIRE, now=now, reason=Reason.TTL, completed_at=now)
                 report.expired += _store_change(tx, callback, after, "expire")
             queues = {queue.id: queue for queue in tx.queues.all()}
-            for callback in tx.callbacks.due_in_state(State.SCHEDULED, now=now, limit=limit):
-                self._promote(tx, callback, queues[callback.queue_id], now, report)
             for callback in tx.callbacks.due_in_state(State.OFFERED, now=now, limit=limit):
                 report.offers_timed_out += self._offer_timed_out(tx, callback, queues, now)
+        self._promote_due(report)
         return report
+
+    def promote_due(self) -> SweepReport:
+        """Make scheduled callbacks whose time has come waiting (or apply the missed policy)."""
+        report = SweepReport()
+        self._promote_due(report)
+        return report
+
+    def _promote_due(self, report: SweepReport) -> None:
+        with self._store.transaction() as tx:
+            now = self._clock.now()
+            due = tx.callbacks.due_in_state(
+                State.SCHEDULED, now=now, limit=self._config.sweep_limit
+            )
+            if not due:
+                return
+            queues = {queue.id: queue for queue in tx.queues.all()}
+            for callback in due:
+                self._promote(tx, callback, queues[callback.queue_id], now, report)
 
     def _rescue(self, tx: Transaction, callback: Callback, now: datetime) -> bool:
         after = callback.apply(Event.RESCUE, now=now, lease=None, next_action_at=now)
@@ -222,9 +248,11 @@ class DispatchService:
         if action is MissedAction.CLOSE:
             after = callback.apply(Event.EXPIRE, now=now, reason=Reason.MISSED, completed_at=now)
         elif action is MissedAction.NEXT_DAY:
+            next_at = _next_day(queue, due_at, now)
             after = callback.apply(
-                Event.RESCHEDULE_LATER, now=now, next_action_at=_next_day(queue, due_at, now)
-            )
+                Event.RESCHEDULE_LATER, now=now, next_action_at=next_at,
+                expires_at=retry.expires_at(queue.retry, next_at),
+            )  # fmt: skip
         else:
             after = callback.apply(Event.DUE, now=now)
         _store_change(tx, callback, after, f"missed:{action.value}")

@@ -144,6 +144,10 @@ class CallbackRepository(Protocol):
         """Return the callback with this id."""
         ...
 
+    def get_many(self, callback_ids: Sequence[UUID]) -> dict[UUID, Callback]:
+        """Return the callbacks with these ids that exist, by id."""
+        ...
+
     def get_by_external_id(self, external_id: str) -> Callback | None:
         """Return the callback with this client-chosen id."""
         ...

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -34,7 +34,9 @@ def _sqlite_engine(url: str) -> Engine:
     in_memory = database in (None, "", ":memory:")
     options: dict[str, Any] = {"connect_args": {"check_same_thread": False}}
     if in_memory:
-        options["poolclass"] = StaticPool  # one shared connection, or each would see its own db
+        # One connection, or each would see its own database; taken in turns (pool of one),
+        # since threads sharing one SQLite connection at once corrupt its transactions.
+        options.update(poolclass=QueuePool, pool_size=1, max_overflow=0, pool_timeout=30)
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)

@@ -191,6 +191,12 @@ class SqlCallbacks:
         """Return the callback with this id."""
         return self._one(callbacks.c.id == str(callback_id))
 
+    def get_many(self, callback_ids: Sequence[UUID]) -> dict[UUID, Callback]:
+        """Return the callbacks with these ids that exist, by id."""
+        query = select(callbacks).where(callbacks.c.id.in_([str(i) for i in callback_ids]))
+        found = [rows.callback_from_row(row) for row in self._c.execute(query).mappings()]
+        return {callback.id: callback for callback in found}
+
     def get_by_external_id(self, external_id: str) -> Callback | None:
         """Return the callback with this client-chosen id."""
         return self._one(callbacks.c.external_id == external_id)
