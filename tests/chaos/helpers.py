@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,3 +84,12 @@ def resend_gaps(ledger: list[dict[str, Any]]) -> list[float]:
     for entry in ledger:
         times[entry["dial_key"]].append(entry["t"])
     return [max(t) - min(t) for t in times.values() if len(t) > 1]
+
+
+def wait_all_offered(url: str, timeout: float = 120) -> None:
+    """Wait until every callback has been handed to telephony (or the time runs out)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(state is State.OFFERED for state in states(url).values()):
+            return
+        time.sleep(1.0)

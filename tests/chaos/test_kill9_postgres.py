@@ -43,12 +43,8 @@ def _drain(url: str, endpoint: FakeEndpoint, log: Path) -> None:
         processes[victim] = helpers.start_dispatcher(
             url, endpoint.url, log, max_in_flight=MAX_IN_FLIGHT
         )
-    deadline = time.monotonic() + 120
     try:
-        while time.monotonic() < deadline:
-            if all(s is State.OFFERED for s in helpers.states(url).values()):
-                return
-            time.sleep(1.0)
+        helpers.wait_all_offered(url)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
