@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from ringback import runtime
 from ringback.api.app import create_app
+from ringback.dialects import uccx
 from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
@@ -21,6 +22,7 @@ from ringback.services.events import EventService
 from ringback.services.passwords import Argon2PasswordHasher
 from ringback.services.ports import Clock, PasswordHasher
 from ringback.services.queues import QueueService
+from ringback.services.uccx import UccxService
 from ringback.services.users import UserService
 from ringback.services.webhooks import OutboxService, WebhookService
 from ringback.settings import Settings
@@ -50,6 +52,7 @@ class Services:
     callbacks: CallbackService
     events: EventService
     webhooks: WebhookService
+    uccx: UccxService
 
 
 @dataclass
@@ -70,16 +73,22 @@ def build_services(
     store = SqlStore(engine)
     clock = clock or SystemClock()
     hasher = Argon2PasswordHasher(cheap=settings.fast_password_hash)
+    users = UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds))
+    callbacks = CallbackService(store, clock)
+    uccx_service = UccxService(
+        store, clock, callbacks, users, offer_timeout_seconds=settings.offer_timeout_seconds
+    )
     return Services(
         store=store,
         clock=clock,
         hasher=hasher,
         queues=QueueService(store),
-        users=UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds)),
+        users=users,
         agents=AgentService(store),
-        callbacks=CallbackService(store, clock),
+        callbacks=callbacks,
         events=EventService(store),
         webhooks=WebhookService(store, clock),
+        uccx=uccx_service,
     )
 
 
@@ -140,4 +149,6 @@ def build_app(settings: Settings, services: Services) -> FastAPI:
         finally:
             await dispatch.stop()
 
-    return create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
+    app = create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
+    app.router.routes.append(uccx.route(services, settings))
+    return app

@@ -66,7 +66,9 @@ TRANSITIONS: dict[tuple[State, Event], State] = {
     **_edges(NOT_STARTED, E.RESCHEDULE_NOW, S.WAITING),
     (S.WAITING, E.CLAIM): S.DISPATCHING,
     (S.DISPATCHING, E.RESCUE): S.WAITING,
-    **_edges((S.DISPATCHING, S.OFFERED), E.OFFER, S.OFFERED),
+    # WAITING too: UCCX may report REQUESTED for an attempt the dispatcher had to hand back
+    # (rescued or released with its dial key) or for a record its own script re-entered.
+    **_edges((S.WAITING, S.DISPATCHING, S.OFFERED), E.OFFER, S.OFFERED),
     **_edges((*NOT_STARTED, S.DISPATCHING, S.OFFERED), E.RESERVE, S.RESERVED),
     (S.RESERVED, E.RELEASE): S.WAITING,
     **_edges((S.DISPATCHING, S.OFFERED, S.RESERVED), E.DIAL, S.DIALING),

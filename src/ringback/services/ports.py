@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from ringback.domain.callbacks import Callback, StateChange
@@ -170,6 +170,10 @@ class CallbackRepository(Protocol):
         """Replace a stored callback; only if it holds `lease_token` / is at `expected_version`."""
         ...
 
+    def update_progress(self, callback: Callback, *, lease_token: str) -> bool:
+        """Write only the fields the dispatcher changes, while `lease_token` holds the lease."""
+        ...
+
     def find(self, query: CallbackQuery) -> Page:
         """Return the callbacks matching `query`, newest first."""
         ...
@@ -224,12 +228,24 @@ class CallbackRepository(Protocol):
         """Count the callbacks of a queue handed to telephony and not yet reserved."""
         ...
 
+    def count_open_with_numbers(self, numbers: Sequence[str]) -> int:
+        """Count the open callbacks, in any queue, whose customer number is one of `numbers`."""
+        ...
+
+    def open_in_queue(self, queue_id: int) -> list[Callback]:
+        """Return the open callbacks of a queue, earliest queue start time first."""
+        ...
+
 
 class EventLog(Protocol):
     """The append-only record of every state change."""
 
     def append(self, change: StateChange) -> None:
         """Record one state change."""
+        ...
+
+    def append_many(self, changes: Sequence[StateChange]) -> None:
+        """Record several state changes in one statement."""
         ...
 
     def for_callback(self, callback_id: UUID) -> list[StateChange]:
@@ -316,6 +332,26 @@ class WebhookRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDialectSettings:
+    """One dialect's own settings document and when it last changed."""
+
+    value: dict[str, Any]
+    updated_at: datetime
+
+
+class DialectSettingsRepository(Protocol):
+    """Settings a dialect keeps beyond the queues (the UCCX connection), one per dialect."""
+
+    def get(self, dialect: str) -> StoredDialectSettings | None:
+        """Return the stored settings of `dialect`."""
+        ...
+
+    def put(self, dialect: str, settings: StoredDialectSettings) -> None:
+        """Store (or replace) the settings of `dialect`."""
+        ...
+
+
 class Transaction(Protocol):
     """One unit of work: the repositories, all in one database transaction."""
 
@@ -326,12 +362,13 @@ class Transaction(Protocol):
     events: EventLog
     secrets: SecretRepository
     webhooks: WebhookRepository
+    dialect_settings: DialectSettingsRepository
 
 
 class Store(Protocol):
     """Opens units of work; a use case commits by leaving the block without an error."""
 
-    def transaction(self) -> AbstractContextManager[Transaction]:
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[Transaction]:
         """Open a unit of work, committed on success and rolled back on error."""
         ...
 

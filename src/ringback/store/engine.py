@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+#: execution option of a connection that will only read
+READ_ONLY = "ringback_read_only"
 
 
 def normalize_url(url: str) -> str:
@@ -56,4 +58,6 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A read-only unit of work must not queue behind writers for the write lock.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

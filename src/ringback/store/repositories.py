@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.sql import ColumnElement
 
 from ringback.domain.callbacks import Callback, StateChange
 from ringback.domain.people import Agent, Membership, User
 from ringback.domain.queues import Queue
 from ringback.domain.states import OPEN_STATES, State
-from ringback.services.ports import CallbackQuery, Page, StoredToken
+from ringback.services.ports import CallbackQuery, Page, StoredDialectSettings, StoredToken
 from ringback.store import claiming, rows
 from ringback.store.tables import (
     agent_queues,
     agents,
     callback_events,
     callbacks,
+    dialect_settings,
     queues,
     secrets,
     user_tokens,
@@ -232,6 +234,13 @@ class SqlCallbacks:
             statement = statement.where(callbacks.c.version == expected_version)
         return self._c.execute(statement).rowcount == 1
 
+    def update_progress(self, callback: Callback, *, lease_token: str) -> bool:
+        """Write only the fields the dispatcher changes, while `lease_token` holds the lease."""
+        values = {name: value for name, value in rows.callback_to_row(callback).items()
+                  if name in PROGRESS_COLUMNS}  # fmt: skip
+        values["b_id"], values["b_token"] = str(callback.id), lease_token
+        return self._c.execute(_progress_statement(), values).rowcount == 1
+
     def find(self, query: CallbackQuery) -> Page:
         """Return the callbacks matching `query`, newest first."""
         conditions = _conditions(query)
@@ -331,6 +340,23 @@ class SqlCallbacks:
         in_flight = [State.DISPATCHING.value, State.OFFERED.value]
         return self._count(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(in_flight))
 
+    def count_open_with_numbers(self, numbers: Sequence[str]) -> int:
+        """Count the open callbacks, in any queue, whose customer number is one of `numbers`."""
+        if not numbers:
+            return 0
+        return self._count(
+            callbacks.c.customer_number.in_(list(numbers)), callbacks.c.state.in_(OPEN)
+        )
+
+    def open_in_queue(self, queue_id: int) -> list[Callback]:
+        """Return the open callbacks of a queue, earliest queue start time first."""
+        query = (
+            select(callbacks)
+            .where(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(OPEN))
+            .order_by(callbacks.c.queue_start_time, callbacks.c.created_at, callbacks.c.id)
+        )
+        return [rows.callback_from_row(row) for row in self._c.execute(query).mappings()]
+
     def _many(
         self, conditions: tuple[ColumnElement[bool], ...], order: Any, limit: int
     ) -> list[Callback]:
@@ -344,6 +370,24 @@ class SqlCallbacks:
     def _one(self, where: ColumnElement[bool]) -> Callback | None:
         row = self._c.execute(select(callbacks).where(where)).mappings().first()
         return rows.callback_from_row(row) if row else None
+
+
+PROGRESS_COLUMNS = (
+    "state", "attempts", "slot", "reason", "next_action_at", "expires_at", "lease_owner",
+    "lease_token", "lease_expires_at", "owner_agent_id", "telephony_status", "completed_at",
+    "updated_at",
+)  # fmt: skip
+
+
+@functools.cache
+def _progress_statement() -> Update:
+    """Build once the UPDATE of update_progress: building statements per row costs more."""
+    return (
+        update(callbacks)
+        .where(callbacks.c.id == bindparam("b_id"), callbacks.c.lease_token == bindparam("b_token"))
+        .values({name: bindparam(name) for name in PROGRESS_COLUMNS})
+        .values(version=callbacks.c.version + 1)
+    )
 
 
 def _conditions(query: CallbackQuery) -> list[ColumnElement[bool]]:
@@ -369,19 +413,25 @@ class SqlEventLog:
 
     def append(self, change: StateChange) -> None:
         """Record one state change."""
-        self._c.execute(
-            insert(callback_events).values(
-                callback_id=str(change.callback_id),
-                queue_id=change.queue_id if change.queue_id is not None else self._queue_of(change),
-                at=change.at,
-                actor=change.actor,
-                event=change.event,
-                from_state=change.from_state.value if change.from_state else None,
-                to_state=change.to_state.value,
-                reason=change.reason,
-                detail=change.detail,
-            )
-        )
+        self.append_many([change])
+
+    def append_many(self, changes: Sequence[StateChange]) -> None:
+        """Record several state changes in one statement."""
+        if changes:
+            self._c.execute(insert(callback_events), [self._values(c) for c in changes])
+
+    def _values(self, change: StateChange) -> dict[str, Any]:
+        return {
+            "callback_id": str(change.callback_id),
+            "queue_id": change.queue_id if change.queue_id is not None else self._queue_of(change),
+            "at": change.at,
+            "actor": change.actor,
+            "event": change.event,
+            "from_state": change.from_state.value if change.from_state else None,
+            "to_state": change.to_state.value,
+            "reason": change.reason,
+            "detail": change.detail,
+        }
 
     def _queue_of(self, change: StateChange) -> int:
         query = select(callbacks.c.queue_id).where(callbacks.c.id == str(change.callback_id))
@@ -447,3 +497,25 @@ class SqlSecrets:
         """Drop tokens that expired before `before`."""
         result = self._c.execute(delete(user_tokens).where(user_tokens.c.expires_at < before))
         return int(result.rowcount)
+
+
+class SqlDialectSettings:
+    """Each dialect's own settings document in SQL."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._c = connection
+
+    def get(self, dialect: str) -> StoredDialectSettings | None:
+        """Return the stored settings of `dialect`."""
+        query = select(dialect_settings).where(dialect_settings.c.dialect == dialect)
+        row = self._c.execute(query).mappings().first()
+        return StoredDialectSettings(dict(row["value"]), row["updated_at"]) if row else None
+
+    def put(self, dialect: str, settings: StoredDialectSettings) -> None:
+        """Store (or replace) the settings of `dialect`."""
+        self._c.execute(delete(dialect_settings).where(dialect_settings.c.dialect == dialect))
+        self._c.execute(
+            insert(dialect_settings).values(
+                dialect=dialect, value=settings.value, updated_at=settings.updated_at
+            )
+        )

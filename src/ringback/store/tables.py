@@ -183,3 +183,12 @@ webhooks = Table(
     Column("lease_expires_at", UtcDateTime),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+#: settings a dialect keeps beyond the queues (UCCX connection), one JSON document per dialect
+dialect_settings = Table(
+    "dialect_settings",
+    metadata,
+    Column("dialect", String(32), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from ringback.domain import errors
 from ringback.services import ports
 from ringback.store import repositories, webhooks
+from ringback.store.engine import READ_ONLY
 
 
 class SqlTransaction:
@@ -25,6 +26,9 @@ class SqlTransaction:
         self.events: ports.EventLog = repositories.SqlEventLog(connection)
         self.secrets: ports.SecretRepository = repositories.SqlSecrets(connection)
         self.webhooks: ports.WebhookRepository = webhooks.SqlWebhooks(connection)
+        self.dialect_settings: ports.DialectSettingsRepository = repositories.SqlDialectSettings(
+            connection
+        )
 
 
 class SqlStore:
@@ -34,11 +38,17 @@ class SqlStore:
         self.engine = engine
 
     @contextmanager
-    def transaction(self) -> Iterator[SqlTransaction]:
-        """Open a unit of work, committed on success and rolled back on error."""
+    def transaction(self, *, read_only: bool = False) -> Iterator[SqlTransaction]:
+        """Open a unit of work, committed on success and rolled back on error.
+
+        `read_only` units do not take SQLite's write lock, so they never wait for writers.
+        """
         try:
-            with self.engine.begin() as connection:
-                yield SqlTransaction(connection)
+            with self.engine.connect() as connection:
+                if read_only:
+                    connection = connection.execution_options(**{READ_ONLY: True})
+                with connection.begin():
+                    yield SqlTransaction(connection)
         except DataError as exc:
             raise errors.Invalid(f"the database refused a value: {_first_line(exc)}") from exc
         except IntegrityError as exc:
