@@ -34,7 +34,7 @@ pytest-sqlite: $(STAMP)
 
 pytest-postgres: $(STAMP)
 	RINGBACK_TEST_DATABASE=postgres RINGBACK_TEST_DATABASE_URL=$(PG_URL) \
-		$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/api tests/dispatch tests/chaos
+		$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/api tests/dispatch tests/chaos tests/dialects tests/events
 
 # Not part of `make test`: drains 10,000 callbacks on SQLite and PostgreSQL, prints figures.
 bench: $(STAMP)

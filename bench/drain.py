@@ -39,7 +39,7 @@ from ringback.store.engine import build_engine
 from ringback.testing import FakeClock, memory_services
 
 SECRET = "bench-secret-0123456789"
-IN_FLIGHT = 100
+IN_FLIGHT = 32
 
 
 def start_endpoint(ledger: Path) -> tuple[subprocess.Popen[str], str]:

@@ -22,6 +22,7 @@ from ringback.telephony.webhook import WebhookTelephony
 
 log = logging.getLogger("ringback.dispatch")
 SIMULATOR = Principal(name="simulator")
+MAX_WEBHOOK_CONNECTIONS = 32
 
 
 def dispatch_service(settings: Settings, store: Store, clock: Clock) -> DispatchService:
@@ -111,4 +112,5 @@ def _webhook(settings: Settings) -> Telephony:
         settings.webhook_url,
         settings.webhook_secret.get_secret_value(),
         timeout_seconds=settings.dial_timeout_seconds,
+        max_connections=min(settings.max_in_flight, MAX_WEBHOOK_CONNECTIONS),
     )

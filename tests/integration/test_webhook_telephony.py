@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx2
+import aiohttp
 import pytest
 
 from ringback.domain.callbacks import Callback
@@ -231,11 +231,11 @@ async def test_a_reset_is_transient(endpoint: FakeEndpoint, webhook: WebhookTele
     assert [e["result"] for e in endpoint.ledger_entries()] == ["reset"]
 
 
-async def test_a_close_without_an_answer_is_a_transient_protocol_error() -> None:
+async def test_a_close_without_an_answer_is_transient_and_ambiguous() -> None:
     async with canned(0) as server:
         delivery = await deliver_to(server.url)
     assert delivery.status is DeliveryStatus.TRANSIENT
-    assert delivery.detail.startswith("protocol error")
+    assert delivery.detail.startswith("connection closed without an answer")
     assert delivery.ambiguous
 
 
@@ -257,16 +257,16 @@ async def test_a_dropped_dial_looks_accepted(
     assert [e["result"] for e in endpoint.ledger_entries()] == ["dropped"]
 
 
-async def test_queue_stats_is_unknown_and_a_shared_client_stays_open(
+async def test_queue_stats_is_unknown_and_a_shared_session_stays_open(
     endpoint: FakeEndpoint,
 ) -> None:
-    async with httpx2.AsyncClient() as shared:
-        adapter = WebhookTelephony(endpoint.url, SECRET, client=shared)
+    async with aiohttp.ClientSession() as shared:
+        adapter = WebhookTelephony(endpoint.url, SECRET, session=shared)
         assert await adapter.queue_stats(QUEUE) is None
         delivery = await adapter.deliver(a_callback(), QUEUE, "k:0")
         await adapter.aclose()
         assert delivery.status is DeliveryStatus.ACCEPTED
-        assert not shared.is_closed
+        assert not shared.closed
 
 
 @pytest.mark.parametrize(

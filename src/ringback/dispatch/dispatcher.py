@@ -23,6 +23,8 @@ from ringback.services.telephony import Delivery, DeliveryStatus, Telephony
 
 log = logging.getLogger("ringback.dispatch")
 SETTLE_BATCH = 500
+#: how long a change of a queue's settings may take to reach a running dispatcher
+QUEUES_MAX_AGE = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class Dispatcher:
         #: results waiting to be written, in batches, by the settler task
         self._results: asyncio.Queue[tuple[Claim, Delivery] | None] = asyncio.Queue()
         self._wake = asyncio.Event()
+        self._known_queues: list[Queue] = []
+        self._queues_read_at: float | None = None
         self.healthy = True
 
     @property
@@ -113,10 +117,11 @@ class Dispatcher:
             waiter.cancel()
 
     async def _claim_round(self) -> int:
-        room = self.config.max_in_flight - self.in_flight
+        # Claim ahead of the dial slots, so that a slot freed never waits for the database.
+        room = 2 * max(self.config.batch_size, self.config.max_in_flight) - self.in_flight
         if room <= 0:
             return 0
-        queues = await asyncio.to_thread(self._service.open_queues)
+        queues = self._service.open_among(await self._queues())
         plain = [q for q in queues if q.settings.dispatch_mode is not DispatchMode.POSITION]
         limit = min(room, self.config.batch_size)
         claims = await asyncio.to_thread(
@@ -127,6 +132,14 @@ class Dispatcher:
                 claims += await self._claim_position(queue, room - len(claims))
         self._start(claims)
         return len(claims)
+
+    async def _queues(self) -> list[Queue]:
+        """Return every queue, read again at most every sweep interval."""
+        loop = asyncio.get_running_loop()
+        if self._queues_read_at is None or loop.time() - self._queues_read_at > QUEUES_MAX_AGE:
+            self._known_queues = await asyncio.to_thread(self._service.queues)
+            self._queues_read_at = loop.time()
+        return self._known_queues
 
     async def _claim_position(self, queue: Queue, room: int) -> list[Claim]:
         """Claim the head of a queue for agents ready and not covered by an offer in flight."""

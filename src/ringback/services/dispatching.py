@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ringback.domain import hours, retry
-from ringback.domain.callbacks import Callback, record
+from ringback.domain.callbacks import Callback, StateChange, record
 from ringback.domain.queues import Queue
 from ringback.domain.retry import MissedAction
 from ringback.domain.states import Event, Reason, State
@@ -82,11 +82,19 @@ class DispatchService:
         """Return the service clock's current instant."""
         return self._clock.now()
 
-    def open_queues(self) -> list[Queue]:
-        """Return the queues whose business hours are open now: only they may dial."""
+    def queues(self) -> list[Queue]:
+        """Return every queue (the dispatcher keeps them a few seconds)."""
+        with self._store.transaction(read_only=True) as tx:
+            return tx.queues.all()
+
+    def open_among(self, queues: list[Queue]) -> list[Queue]:
+        """Return those of `queues` whose business hours are open now: only they may dial."""
         now = self._clock.now()
-        with self._store.transaction() as tx:
-            return [queue for queue in tx.queues.all() if queue.hours.is_open(now)]
+        return [queue for queue in queues if queue.hours.is_open(now)]
+
+    def open_queues(self) -> list[Queue]:
+        """Return the queues whose business hours are open now."""
+        return self.open_among(self.queues())
 
     def in_flight(self, queue_id: int) -> int:
         """Count a queue's callbacks handed to telephony and not yet taken by an agent."""
@@ -113,9 +121,10 @@ class DispatchService:
                 now=now, owner=owner, token=token, lease_until=lease_until, limit=limit,
                 queue_ids=list(by_id), started_before=started_before,
             )  # fmt: skip
-            for callback in claimed:
-                waiting = callback.evolve(state=State.WAITING, lease=None)
-                tx.events.append(record(waiting, callback, event="claim", actor=owner))
+            tx.events.append_many(
+                [record(c.evolve(state=State.WAITING, lease=None), c, event="claim", actor=owner)
+                 for c in claimed]
+            )  # fmt: skip
         return [Claim(callback, by_id[callback.queue_id], token) for callback in claimed]
 
     def renew(self, token: str) -> int:
@@ -132,23 +141,24 @@ class DispatchService:
         """Record telephony's answers in one transaction; None for each lease lost."""
         with self._store.transaction() as tx:
             current = tx.callbacks.get_many([claim.callback.id for claim, _ in results])
-            return [self._settle_one(tx, current.get(c.callback.id), c, d) for c, d in results]
+            settled = [self._settle_one(tx, current.get(c.callback.id), c, d) for c, d in results]
+            tx.events.append_many([change for _, change in filter(None, settled)])
+            return [pair[0] if pair else None for pair in settled]
 
     def _settle_one(
         self, tx: Transaction, current: Callback | None, claim: Claim, delivery: Delivery
-    ) -> Callback | None:
+    ) -> tuple[Callback, StateChange] | None:
+        """Store one result; return the callback as stored and its event-log line."""
         if current is None or current.lease is None or current.lease.token != claim.token:
             log.warning("stale result for %s ignored: lease lost", claim.dial_key)
             return None
         after = self._after_delivery(current, claim.queue, delivery)
-        if not tx.callbacks.update(after, lease_token=claim.token):
+        if not tx.callbacks.update_progress(after, lease_token=claim.token):
             log.warning("stale result for %s ignored: lease lost", claim.dial_key)
             return None
-        tx.events.append(
-            record(current, after, event=f"delivery:{delivery.status.value}", actor=ACTOR,
-                   dial_key=claim.dial_key, detail=delivery.detail)
-        )  # fmt: skip
-        return after.evolve(version=current.version + 1)
+        change = record(current, after, event=f"delivery:{delivery.status.value}", actor=ACTOR,
+                        dial_key=claim.dial_key, detail=delivery.detail)  # fmt: skip
+        return after.evolve(version=current.version + 1), change
 
     def release(self, claim: Claim) -> bool:
         """Give a claimed callback back (shutdown): waiting again, same dial key."""
@@ -215,6 +225,9 @@ class DispatchService:
         return report
 
     def _promote_due(self, report: SweepReport) -> None:
+        with self._store.transaction(read_only=True) as tx:
+            if not tx.callbacks.due_in_state(State.SCHEDULED, now=self._clock.now(), limit=1):
+                return  # the usual case: look without queueing for the write lock
         with self._store.transaction() as tx:
             now = self._clock.now()
             due = tx.callbacks.due_in_state(

@@ -17,7 +17,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx2
+import aiohttp
 
 import ringback
 from ringback.domain.callbacks import Callback
@@ -89,20 +89,17 @@ def payload(callback: Callback, queue: Queue, dial_key: str) -> dict[str, Any]:
     }
 
 
-#: failures with no usable answer: what to call them, and whether the far side may have the request
+#: failures with no usable answer: what to call them, and whether the far side may have the
+#: request; the first matching class wins, so subclasses come before their bases
 FAILURES: tuple[tuple[type[BaseException], str, bool], ...] = (
-    (httpx2.ConnectTimeout, "connect timeout", False),
-    (httpx2.PoolTimeout, "connection pool timeout", False),
-    (httpx2.ConnectError, "connection failed", False),
-    (httpx2.UnsupportedProtocol, "unsupported URL", False),
-    (httpx2.InvalidURL, "invalid URL", False),
-    (httpx2.ReadTimeout, "read timeout", True),
-    (httpx2.WriteTimeout, "write timeout", True),
+    (aiohttp.ConnectionTimeoutError, "connect timeout", False),
+    (aiohttp.ClientConnectorError, "connection failed", False),
+    (aiohttp.InvalidURL, "invalid URL", False),
+    (aiohttp.SocketTimeoutError, "read timeout", True),
     (TimeoutError, "timeout", True),
-    (httpx2.RemoteProtocolError, "protocol error (connection closed without an answer?)", True),
-    (httpx2.ProtocolError, "protocol error", True),
-    (httpx2.ReadError, "connection reset or read error", True),
-    (httpx2.WriteError, "connection reset or write error", True),
+    (aiohttp.ServerDisconnectedError, "connection closed without an answer", True),
+    (aiohttp.ClientPayloadError, "answer cut short", True),
+    (aiohttp.ClientOSError, "connection reset or read error", True),
 )
 
 
@@ -128,7 +125,8 @@ class WebhookTelephony:
         secret: str,
         *,
         timeout_seconds: float = 5.0,
-        client: httpx2.AsyncClient | None = None,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = 32,
     ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -140,21 +138,23 @@ class WebhookTelephony:
         self.url = url
         self._secret = secret
         self.timeout_seconds = float(timeout_seconds)
-        self._timeout = httpx2.Timeout(
-            connect=self.timeout_seconds,
-            read=self.timeout_seconds,
-            write=self.timeout_seconds,
-            pool=self.timeout_seconds,
+        self._timeout = aiohttp.ClientTimeout(
+            total=None, connect=self.timeout_seconds, sock_read=self.timeout_seconds
         )
-        self._owns_client = client is None
-        self._client = client or httpx2.AsyncClient(
-            timeout=self._timeout,
-            limits=httpx2.Limits(
-                max_connections=64, max_keepalive_connections=32, keepalive_expiry=30.0
-            ),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._max_connections = max_connections
+        # Requests wait here rather than in the connection pool.
+        self._gate = asyncio.Semaphore(max_connections)
+        self._owns_session = session is None
+        self._session = session
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use: an aiohttp session belongs to the running event loop.
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=self._timeout, trust_env=False
+            )
+        return self._session
 
     def signed_headers(self, body: bytes, dial_key: str, *, now: float) -> dict[str, str]:
         """Return the headers of a dial request carrying `body`, signed at `now`."""
@@ -173,28 +173,22 @@ class WebhookTelephony:
             payload(callback, queue, dial_key), separators=(",", ":"), default=str
         ).encode()
         headers = self.signed_headers(body, dial_key, now=time.time())
-        try:
-            async with asyncio.timeout(self.timeout_seconds):
-                return await self._post(body, headers)
-        except (httpx2.HTTPError, httpx2.InvalidURL, OSError, TimeoutError) as exc:
-            return _failure(exc, self.timeout_seconds)
+        async with self._gate:
+            try:
+                async with asyncio.timeout(self.timeout_seconds):
+                    return await self._post(body, headers)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                return _failure(exc, self.timeout_seconds)
 
     async def _post(self, body: bytes, headers: dict[str, str]) -> Delivery:
-        request = self._client.stream(
-            "POST",
-            self.url,
-            content=body,
-            headers=headers,
-            timeout=self._timeout,
-            follow_redirects=False,
-        )
+        request = self._client().post(self.url, data=body, headers=headers, allow_redirects=False)
         async with request as response:
             excerpt = await _read_excerpt(response)
-        status = classify(response.status_code)
-        detail = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+        status = classify(response.status)
+        detail = f"HTTP {response.status} {response.reason or ''}".strip()
         if excerpt:
             detail = f"{detail}: {excerpt}"
-        ambiguous = response.status_code in AMBIGUOUS_CODES
+        ambiguous = response.status in AMBIGUOUS_CODES
         return Delivery(status, detail[:DETAIL_CHARS], ambiguous=ambiguous)
 
     async def queue_stats(self, queue: Queue) -> QueueStats | None:
@@ -202,17 +196,14 @@ class WebhookTelephony:
         return None
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this adapter created it."""
-        if self._owns_client:
-            await self._client.aclose()
+        """Close the HTTP session if this adapter created it."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
 
 
-async def _read_excerpt(response: httpx2.Response) -> str:
+async def _read_excerpt(response: aiohttp.ClientResponse) -> str:
     """Read at most MAX_ANSWER_BYTES of the answer and return its start as one line of text."""
-    data = bytearray()
-    async for chunk in response.aiter_bytes():
-        data += chunk
-        if len(data) >= MAX_ANSWER_BYTES:
-            break
-    text = bytes(data[: DETAIL_CHARS * 4]).decode("utf-8", "replace")
+    data = await response.content.read(MAX_ANSWER_BYTES)
+    text = data[: DETAIL_CHARS * 4].decode("utf-8", "replace")
     return " ".join(text.split())[:DETAIL_CHARS]
