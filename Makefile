@@ -19,8 +19,8 @@ run: $(STAMP)
 test: lint types imports pytest-sqlite pytest-postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 types: $(STAMP)
 	$(BIN)/mypy

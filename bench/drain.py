@@ -1,7 +1,7 @@
 """Benchmark: drain due callbacks to the fake telephony endpoint; measure due-to-dial lag.
 
 Prints, in one run:
-- baseline: the fake endpoint's maximum request rate with the same HTTP client (httpx2) and
+- baseline: the fake endpoint's maximum request rate with the same HTTP client (aiohttp) and
   the same concurrency the dispatcher uses;
 - drain: N due callbacks delivered by 1 (SQLite) or 1 and 3 (PostgreSQL) `ringback dispatch`
   processes: dials/s and the ratio to the baseline;
@@ -26,7 +26,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx2
+import aiohttp
 import uvloop
 from sqlalchemy import text
 
@@ -40,11 +40,20 @@ from ringback.testing import FakeClock, memory_services
 
 SECRET = "bench-secret-0123456789"
 IN_FLIGHT = 32
+STARTUP_SECONDS = 5
 
 
 def start_endpoint(ledger: Path) -> tuple[subprocess.Popen[str], str]:
     """Start the fake endpoint in its own process; return it and its URL."""
-    command = [sys.executable, "-m", "ringback.fake_endpoint", "--port", "0", "--ledger", str(ledger)]
+    command = [
+        sys.executable,
+        "-m",
+        "ringback.fake_endpoint",
+        "--port",
+        "0",
+        "--ledger",
+        str(ledger),
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     match = re.search(r"(http://\S+)", process.stdout.readline())
@@ -53,14 +62,14 @@ def start_endpoint(ledger: Path) -> tuple[subprocess.Popen[str], str]:
 
 
 async def baseline(url: str, requests: int) -> float:
-    """Return the endpoint's request rate with httpx2 at the dispatcher's concurrency."""
-    limits = httpx2.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
-    async with httpx2.AsyncClient(limits=limits) as client:
+    """Return the endpoint's request rate with the webhook adapter's client and concurrency."""
+    connector = aiohttp.TCPConnector(limit=IN_FLIGHT)
+    async with aiohttp.ClientSession(connector=connector) as session:
         gate = asyncio.Semaphore(IN_FLIGHT)
 
         async def one(n: int) -> None:
-            async with gate:
-                await client.post(f"{url}/dial", json={"dial_key": f"baseline:{n}"})
+            async with gate, session.post(f"{url}/dial", json={"dial_key": f"baseline:{n}"}) as r:
+                await r.read()
 
         started = time.perf_counter()
         await asyncio.gather(*(one(n) for n in range(requests)))
@@ -78,10 +87,17 @@ def seed(url: str, count: int, *, start: datetime, per_second: float | None) -> 
             state = State.SCHEDULED if per_second else State.WAITING
             tx.callbacks.add(
                 Callback(
-                    id=uuid.uuid4(), queue_id=queue.id, customer_number=f"+3361{n:07d}",
-                    state=state, created_at=start, updated_at=start, desired_time=due,
-                    next_action_at=due, expires_at=due + timedelta(days=1), queue_start_time=start,
-                )  # fmt: skip
+                    id=uuid.uuid4(),
+                    queue_id=queue.id,
+                    customer_number=f"+3361{n:07d}",
+                    state=state,
+                    created_at=start,
+                    updated_at=start,
+                    desired_time=due,
+                    next_action_at=due,
+                    expires_at=due + timedelta(days=1),
+                    queue_start_time=start,
+                )
             )
     services.store.engine.dispose()
 
@@ -149,9 +165,10 @@ def lag(url: str, per_second: float, seconds: float, workdir: Path) -> tuple[flo
     ledger = workdir / "lag.jsonl"
     endpoint, endpoint_url = start_endpoint(ledger)
     count = int(per_second * seconds)
-    start = datetime.now(UTC) + timedelta(seconds=3)
-    seed(url, count, start=start, per_second=per_second)
     dispatchers = start_dispatchers(url, endpoint_url, 1)
+    time.sleep(STARTUP_SECONDS)  # measure the steady state, not the process start
+    start = datetime.now(UTC) + timedelta(seconds=2)
+    seed(url, count, start=start, per_second=per_second)
     try:
         entries = wait_delivered(ledger, count, timeout=seconds + 120)
     finally:
@@ -179,6 +196,17 @@ def _aware(value: datetime | str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _drains(args: argparse.Namespace, base: float, workdir: Path) -> None:
+    rate = drain(f"sqlite:///{workdir / 'drain.db'}", 1, args.callbacks, workdir)
+    print(f"drain SQLite, 1 process: {rate:,.0f} dials/s ({rate / base:.2f} of baseline)")
+    if not args.postgres:
+        return
+    for processes in (1, 3):
+        rate = drain(fresh_postgres(args.postgres), processes, args.callbacks, workdir)
+        print(f"drain PostgreSQL, {processes} process(es): {rate:,.0f} dials/s "
+              f"({rate / base:.2f} of baseline)")  # fmt: skip
+
+
 def main() -> None:
     """Run the baseline, the drains and the lag measurement; print the figures."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -186,6 +214,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="admin URL of a PostgreSQL server to bench on")
     parser.add_argument("--lag-rate", type=float, default=200.0)
     parser.add_argument("--lag-seconds", type=float, default=20.0)
+    parser.add_argument("--lag-only", action="store_true", help="skip the drains")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -193,16 +222,11 @@ def main() -> None:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:  # as the dispatcher
             base = runner.run(baseline(endpoint_url, args.callbacks))
         endpoint.send_signal(signal.SIGTERM)
-        print(f"baseline: fake endpoint, httpx2, {IN_FLIGHT} concurrent: {base:,.0f} requests/s")
-        rate = drain(f"sqlite:///{workdir / 'drain.db'}", 1, args.callbacks, workdir)
-        print(f"drain SQLite, 1 process: {rate:,.0f} dials/s ({rate / base:.2f} of baseline)")
-        if args.postgres:
-            for processes in (1, 3):
-                url = fresh_postgres(args.postgres)
-                rate = drain(url, processes, args.callbacks, workdir)
-                print(f"drain PostgreSQL, {processes} process(es): {rate:,.0f} dials/s "
-                      f"({rate / base:.2f} of baseline)")  # fmt: skip
+        print(f"baseline: fake endpoint, aiohttp, {IN_FLIGHT} concurrent: {base:,.0f} requests/s")
+        if not args.lag_only:
+            _drains(args, base, workdir)
         p50, p99 = lag(f"sqlite:///{workdir / 'lag.db'}", args.lag_rate, args.lag_seconds, workdir)
+
         print(f"lag SQLite at {args.lag_rate:.0f} due/s: p50 {p50 * 1000:.0f} ms, "
               f"p99 {p99 * 1000:.0f} ms")  # fmt: skip
 
