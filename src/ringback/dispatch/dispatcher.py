@@ -13,7 +13,7 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ringback.dispatch.ratelimit import TokenBucket
 from ringback.domain import errors
@@ -70,6 +70,7 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._known_queues: list[Queue] = []
         self._queues_read_at: float | None = None
+        self._stop: asyncio.Event | None = None
         self.healthy = True
 
     @property
@@ -83,6 +84,7 @@ class Dispatcher:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until `stop` is set, then finish or release what is in flight."""
+        self._stop = stop
         heartbeat = asyncio.create_task(self._heartbeat(stop), name="dispatch-heartbeat")
         settler = asyncio.create_task(self._settle_results(), name="dispatch-settler")
         backoff = 0.0
@@ -124,9 +126,7 @@ class Dispatcher:
         queues = self._service.open_among(await self._queues())
         plain = [q for q in queues if q.settings.dispatch_mode is not DispatchMode.POSITION]
         limit = min(room, self.config.batch_size)
-        claims = await asyncio.to_thread(
-            lambda: self._service.claim(owner=self.owner, queues=plain, limit=limit)
-        )
+        claims = await self._claim(queues=plain, limit=limit)
         for queue in queues:
             if queue.settings.dispatch_mode is DispatchMode.POSITION:
                 claims += await self._claim_position(queue, room - len(claims))
@@ -152,11 +152,22 @@ class Dispatcher:
             return []
         now = self._service.now()
         started_before = now - timedelta(seconds=stats.longest_wait_seconds)
-        return await asyncio.to_thread(
-            lambda: self._service.claim(
-                owner=self.owner, queues=[queue], limit=free, started_before=started_before
+        return await self._claim(queues=[queue], limit=free, started_before=started_before)
+
+    async def _claim(
+        self, *, queues: list[Queue], limit: int, started_before: datetime | None = None
+    ) -> list[Claim]:
+        """Claim in a worker thread, which looks at the stop signal once more just before."""
+        stop = self._stop
+
+        def claim_unless_stopping() -> list[Claim]:
+            if stop is not None and stop.is_set():
+                return []  # no claim starts after the stop signal, however late the thread runs
+            return self._service.claim(
+                owner=self.owner, queues=queues, limit=limit, started_before=started_before
             )
-        )
+
+        return await asyncio.to_thread(claim_unless_stopping)
 
     def _start(self, claims: list[Claim]) -> None:
         if not claims:
