@@ -144,6 +144,7 @@ def build_app(settings: Settings, services: Services) -> FastAPI:
         dispatch = build_runtime(settings, services)
         await dispatch.start()
         app.state.dispatch = dispatch
+        app.state.dispatcher_stats = dispatch.dispatcher.stats
         try:
             yield
         finally:

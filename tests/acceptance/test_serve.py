@@ -110,3 +110,23 @@ def test_callback_survives_a_restart(tmp_path: Path) -> None:
     finally:
         second.kill()
         second.wait()
+
+
+def test_the_demo_dispatches_to_the_simulator(demo: tuple[str, str, subprocess.Popen[str]]) -> None:
+    base, banner, _ = demo
+    token = re.search(r"service token\s+(\S+)", banner)
+    assert token
+    headers = {"Authorization": f"Bearer {token.group(1)}"}
+    body = {"queue_id": 2, "phone_number": "+33612345678"}
+    created = httpx2.post(f"{base}/api/v1/callbacks", json=body, headers=headers).json()
+    deadline = time.monotonic() + 20
+    state = created["state"]
+    while state in ("waiting", "dispatching") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        state = httpx2.get(f"{base}/api/v1/callbacks/{created['id']}", headers=headers).json()[
+            "state"
+        ]
+    assert state == "offered"  # the simulated ACD rings for 2 s before it reports
+    metrics = httpx2.get(f"{base}/metrics").text
+    assert 'ringback_dials_total{answer="accepted"} 1.0' in metrics
+    assert "ringback_dispatcher_healthy 1.0" in metrics

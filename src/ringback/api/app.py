@@ -51,9 +51,16 @@ def create_app(
     return app
 
 
+def _dispatcher_stats(app: FastAPI) -> dict[str, float] | None:
+    stats: Callable[[], dict[str, float]] | None = getattr(app.state, "dispatcher_stats", None)
+    return stats() if stats is not None else None
+
+
 def _metrics(app: FastAPI, services: Any) -> CollectorRegistry:
     registry = CollectorRegistry()
     registry.register(health.CallbackStateCollector(services.callbacks.counts_by_state))
+    # The dispatcher, when this process runs one, publishes its stats in app.state.
+    registry.register(health.DispatcherCollector(lambda: _dispatcher_stats(app)))
     requests = Counter(
         "ringback_http_requests", "HTTP requests", ["method", "status"], registry=registry
     )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from ringback.domain import errors
@@ -55,3 +55,31 @@ class CallbackStateCollector(Collector):
         for (queue_id, state), count in sorted(counts.items()):
             family.add_metric([str(queue_id), state], count)
         yield family
+
+
+class DispatcherCollector(Collector):
+    """Exposes the counters of the dispatcher running in this process, if any."""
+
+    def __init__(self, stats: Callable[[], dict[str, float] | None]) -> None:
+        self._stats = stats
+
+    def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
+        stats = self._stats()
+        if stats is None:
+            return
+        dials = CounterMetricFamily(
+            "ringback_dials", "Dial requests answered, by answer", labels=["answer"]
+        )
+        for answer in ("accepted", "transient", "permanent"):
+            dials.add_metric([answer], stats[answer])
+        yield dials
+        yield CounterMetricFamily("ringback_claimed", "Callbacks claimed", value=stats["claimed"])
+        yield CounterMetricFamily(
+            "ringback_results_unwritten", "Results lost to an outage", value=stats["unwritten"]
+        )
+        yield GaugeMetricFamily(
+            "ringback_dials_in_flight", "Claimed, not settled", stats["in_flight"]
+        )
+        yield GaugeMetricFamily(
+            "ringback_dispatcher_healthy", "1 while the db answers", stats["healthy"]
+        )

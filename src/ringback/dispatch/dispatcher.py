@@ -71,12 +71,20 @@ class Dispatcher:
         self._known_queues: list[Queue] = []
         self._queues_read_at: float | None = None
         self._stop: asyncio.Event | None = None
+        #: counters since start, exposed on /metrics
+        self.counts: dict[str, int] = {
+            "claimed": 0, "accepted": 0, "transient": 0, "permanent": 0, "unwritten": 0,
+        }  # fmt: skip
         self.healthy = True
 
     @property
     def in_flight(self) -> int:
         """Return how many claimed callbacks are not settled yet."""
         return len(self._tasks) + self._results.qsize()
+
+    def stats(self) -> dict[str, float]:
+        """Return the counters and gauges of this dispatcher, for /metrics."""
+        return {**self.counts, "in_flight": self.in_flight, "healthy": float(self.healthy)}
 
     def wake(self) -> None:
         """Look for due work now rather than at the next poll."""
@@ -172,6 +180,7 @@ class Dispatcher:
     def _start(self, claims: list[Claim]) -> None:
         if not claims:
             return
+        self.counts["claimed"] += len(claims)
         self._held.setdefault(claims[0].token, []).extend(claims)
         for claim in claims:
             task = asyncio.create_task(self._deliver(claim), name=f"dial {claim.dial_key}")
@@ -183,6 +192,7 @@ class Dispatcher:
             await self._rate.acquire()
             delivery = await self._dial(claim)
         # A delivery cancelled at shutdown never gets here: it stays held, to be released.
+        self.counts[delivery.status.value] += 1
         self._results.put_nowait((claim, delivery))
 
     async def _settle_results(self) -> None:
@@ -204,9 +214,11 @@ class Dispatcher:
         try:
             await asyncio.to_thread(self._service.settle_many, batch)
         except errors.Unavailable:
+            self.counts["unwritten"] += len(batch)
             log.warning("could not record %d results; their leases will expire and be rescued",
                         len(batch))  # fmt: skip
         except Exception:  # a bug must not stop the writer nor pin the claims forever
+            self.counts["unwritten"] += len(batch)
             log.exception("could not record %d results; their leases will be rescued", len(batch))
         for claim, _ in batch:
             self._forget(claim)
