@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -29,8 +30,8 @@ def downgrade(engine: Engine, revision: str) -> None:
     _run(engine, revision, command.downgrade)
 
 
-def _run(engine: Engine, revision: str, action: object) -> None:
+def _run(engine: Engine, revision: str, action: Callable[[Config, str], None]) -> None:
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        action(config, revision)  # type: ignore[operator]
+        action(config, revision)
