@@ -130,7 +130,7 @@ def build_runtime(settings: Settings, services: Services) -> DispatchRuntime:
     """Return a dispatcher runtime on `services`' store and clock."""
     service = runtime.dispatch_service(settings, services.store, services.clock)
     outbox = OutboxService(services.store, services.clock)
-    return DispatchRuntime(settings, service, services.callbacks, outbox)
+    return DispatchRuntime(settings, service, services.callbacks, outbox, services.uccx)
 
 
 def build_app(settings: Settings, services: Services) -> FastAPI:

@@ -15,9 +15,11 @@ from ringback.services.callbacks import CallbackService, Outcome
 from ringback.services.dispatching import DispatchConfig, DispatchService
 from ringback.services.ports import Clock, Store
 from ringback.services.telephony import Telephony
+from ringback.services.uccx import UccxService
 from ringback.services.webhooks import OutboxService
 from ringback.settings import Settings
 from ringback.telephony.simulator import SimulatedAcd, SimulatorConfig, UnconfiguredTelephony
+from ringback.telephony.uccx import UccxTelephony
 from ringback.telephony.webhook import WebhookTelephony
 
 log = logging.getLogger("ringback.dispatch")
@@ -42,6 +44,7 @@ class DispatchRuntime:
         service: DispatchService,
         callbacks: CallbackService,
         outbox: OutboxService,
+        uccx: UccxService,
     ) -> None:
         self._settings = settings
         self._lock = DispatcherLock(settings.database_url)
@@ -50,7 +53,10 @@ class DispatchRuntime:
         self._adapters: dict[TelephonyKind, Telephony] = {
             TelephonyKind.SIMULATOR: self.simulator,
             TelephonyKind.WEBHOOK: _webhook(settings),
-            TelephonyKind.UCCX: UnconfiguredTelephony("uccx"),
+            # Reads the stored connection at each request: setsettings applies at once.
+            TelephonyKind.UCCX: UccxTelephony(
+                uccx.connection, max_connections=MAX_WEBHOOK_CONNECTIONS
+            ),
         }
         self.dispatcher = Dispatcher(service, self.telephony_for, _dispatcher_config(settings))
         self.outbox = OutboxWorker(outbox, self.dispatcher.owner)

@@ -295,6 +295,12 @@ class UccxService:
         with self._store.transaction() as tx:
             return [q.name for q in tx.queues.all() if actor.may_see_queue(q.id)]
 
+    def connection(self) -> UccxConnection | None:
+        """Return the stored UCCX connection, None before setsettings ever stored one."""
+        with self._store.transaction(read_only=True) as tx:
+            found, updated_at = uccx_settings.load_connection(tx)
+        return found if updated_at is not None else None
+
     def get_settings(self, actor: Principal) -> UccxSettings:
         """Return the UCCX connection and every CSQ's settings (admins only)."""
         access.require_admin(actor)

@@ -1,0 +1,253 @@
+"""The UCCX telephony adapter: due callbacks go back to UCCX through its HTTP-triggered scripts.
+
+A callback is *sent back* with ``GET http://<master>:<port>/<prefix>?id=...&dnis=...&targetcsq=...``
+(plus prompt, session, implementation and contact ids, language, five custom variables and the
+dial key), and UCCX answers an XML ``<Response>`` whose ``<Code>`` is 0 (taken) or -1 (refused,
+``<Description>`` saying why). ``GET /stats?CSQ=<name>`` answers a ``<CSQStats>`` document with the
+CSQ's live figures. The connection (master node, port, prefix, timeouts) is the one the UCCX
+dialect's setsettings stores; the adapter reads it again on every request, so that a change of
+master node takes effect without a restart. Failures are mapped as the webhook adapter maps them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote, urlencode
+from xml.etree.ElementTree import Element, ParseError
+
+import aiohttp
+import defusedxml
+import defusedxml.ElementTree as SafeXml
+from yarl import URL
+
+import ringback
+from ringback.domain.callbacks import Callback
+from ringback.domain.queues import Queue
+from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
+from ringback.services.uccx_settings import UccxConnection
+from ringback.telephony.webhook import (
+    AMBIGUOUS_CODES,
+    DETAIL_CHARS,
+    MAX_ANSWER_BYTES,
+    _failure,
+    classify,
+)
+
+#: where the adapter gets the connection from: fixed, or read anew (from the store) per request
+ConnectionSource = (
+    UccxConnection
+    | Callable[[], UccxConnection | None]
+    | Callable[[], Awaitable[UccxConnection | None]]
+)
+CUSTOM_VARS = 5
+NOT_CONFIGURED = "telephony 'uccx' is not configured on this server (no UCCX master node)"
+
+
+class UccxTelephony:
+    """Sends due callbacks back to UCCX and asks it how its CSQs stand."""
+
+    def __init__(
+        self,
+        connection: ConnectionSource,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = 32,
+    ) -> None:
+        self._source = connection
+        self._max_connections = max_connections
+        # Requests wait here rather than in the connection pool.
+        self._gate = asyncio.Semaphore(max_connections)
+        self._owns_session = session is None
+        self._session = session
+
+    def _client(self) -> aiohttp.ClientSession:
+        # Made on first use: an aiohttp session belongs to the running event loop.
+        if self._session is None:
+            connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=30)
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                trust_env=False,
+                headers={"User-Agent": f"ringback/{ringback.__version__}"},
+            )
+            # aiohttp silently repeats a GET once when the connection drops; a send-back is not
+            # idempotent on UCCX's side, so a drop must come back as an ambiguous failure instead.
+            self._session._retry_connection = False
+        return self._session
+
+    async def connection(self) -> UccxConnection | None:
+        """Return the current connection, or None when no master node is configured."""
+        source = self._source
+        if isinstance(source, UccxConnection):
+            found: UccxConnection | None = source
+        elif inspect.iscoroutinefunction(source):
+            found = await source()
+        else:
+            # A store read: off the event loop.
+            found = await asyncio.to_thread(source)  # type: ignore[arg-type]
+        if found is None or not found.master_node:
+            return None
+        return found
+
+    async def deliver(self, callback: Callback, queue: Queue, dial_key: str) -> Delivery:
+        """Send the callback back to UCCX; map the answer, or the failure, to a Delivery."""
+        connection = await self.connection()
+        if connection is None:
+            return Delivery(DeliveryStatus.PERMANENT, NOT_CONFIGURED)
+        url = sendback_url(connection, callback, queue, dial_key)
+        limit = _budget(connection)
+        async with self._gate:
+            try:
+                async with asyncio.timeout(limit):
+                    return await self._send(url, connection)
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                return _failure(exc, limit)
+
+    async def _send(self, url: URL, connection: UccxConnection) -> Delivery:
+        request = self._client().get(url, timeout=_timeout(connection), allow_redirects=False)
+        async with request as response:
+            data = await response.content.read(MAX_ANSWER_BYTES + 1)
+        head = f"HTTP {response.status} {response.reason or ''}".strip()
+        if not 200 <= response.status < 300:
+            detail = f"{head}: {_excerpt(data)}" if data else head
+            return Delivery(
+                classify(response.status),
+                detail[:DETAIL_CHARS],
+                ambiguous=response.status in AMBIGUOUS_CODES,
+            )
+        root = _parse(data)
+        code = _text(root, "Code") if root is not None and root.tag == "Response" else None
+        if root is None or code is None:
+            # UCCX ran the trigger but its answer says nothing: it may have taken the callback.
+            detail = f"{head} without a UCCX <Response><Code>: {_excerpt(data)}"
+            return Delivery(DeliveryStatus.TRANSIENT, detail[:DETAIL_CHARS], ambiguous=True)
+        description = _text(root, "Description") or ""
+        if code == "0":
+            return Delivery(DeliveryStatus.ACCEPTED, f"UCCX code 0 {description}".strip())
+        detail = f"UCCX code {code}: {description or 'no description'}"
+        return Delivery(DeliveryStatus.TRANSIENT, detail[:DETAIL_CHARS])
+
+    async def queue_stats(self, queue: Queue) -> QueueStats | None:
+        """Return UCCX's live figures for the queue's CSQ, or None on any failure."""
+        connection = await self.connection()
+        if connection is None:
+            return None
+        url = base_url(connection).with_path("/stats").with_query({"CSQ": queue.name})
+        async with self._gate:
+            try:
+                async with asyncio.timeout(_budget(connection)):
+                    request = self._client().get(
+                        url, timeout=_timeout(connection), allow_redirects=False
+                    )
+                    async with request as response:
+                        if response.status != 200:
+                            return None
+                        data = await response.content.read(MAX_ANSWER_BYTES + 1)
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                return None
+        return parse_csq_stats(data, queue.name)
+
+    async def aclose(self) -> None:
+        """Close the HTTP session if this adapter created it."""
+        if self._owns_session and self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def base_url(connection: UccxConnection) -> URL:
+    """Return ``http://<master>:<port>/`` of the master node."""
+    host = connection.master_node
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"  # an IPv6 address
+    return URL(f"http://{host}:{connection.port}/")
+
+
+def sendback_url(
+    connection: UccxConnection, callback: Callback, queue: Queue, dial_key: str
+) -> URL:
+    """Return the send-back trigger's URL for `callback`, every value URL-encoded."""
+    fields = callback.uccx
+    custom = list(fields.custom_vars[:CUSTOM_VARS])
+    custom += [""] * (CUSTOM_VARS - len(custom))
+    params: list[tuple[str, str]] = [
+        ("id", callback.external_id or str(callback.id)),
+        ("dnis", callback.customer_number),
+        ("targetcsq", queue.name),
+        ("prompt", callback.prompt),
+        ("sessionid", fields.session_id),
+        ("implid", fields.impl_id),
+        ("contactid", fields.contact_id),
+        ("language", callback.language),
+        *((f"customvar{i}", value) for i, value in enumerate(custom, start=1)),
+        ("dialkey", dial_key),
+    ]
+    prefix = quote(connection.sendback_prefix.strip("/"), safe="/")
+    query = urlencode(params, quote_via=quote)
+    return URL(f"{base_url(connection)}{prefix}?{query}", encoded=True)
+
+
+def parse_csq_stats(data: bytes, csq: str) -> QueueStats | None:
+    """Read a ``<CSQStats>`` document; None when it is unreadable or lacks `csq`'s figures.
+
+    UCCX reports -1 for a figure it does not know; an unknown Ready count means no answer.
+    """
+    root = _parse(data)
+    if root is None or root.tag != "CSQStats":
+        return None
+    found = [e for e in root.findall("CSQ") if e.get("name") == csq]
+    if not found:
+        return None
+    entry = found[0]
+    ready = _count(entry, "Ready")
+    if ready is None:
+        return None
+    return QueueStats(
+        ready_agents=ready,
+        talking_agents=_count(entry, "Talking") or 0,
+        calls_waiting=_count(entry, "CallsWaiting") or 0,
+        longest_wait_seconds=float(_count(entry, "LongestQueueTime") or 0),
+    )
+
+
+def _count(entry: Element, name: str) -> int | None:
+    text = _text(entry, name)
+    try:
+        value = int(text) if text is not None else -1
+    except ValueError:
+        return None
+    return value if value >= 0 else None
+
+
+def _parse(data: bytes) -> Element | None:
+    """Parse an answer of at most MAX_ANSWER_BYTES safely; None when it is not that."""
+    if not data or len(data) > MAX_ANSWER_BYTES:
+        return None
+    try:
+        root: Element = SafeXml.fromstring(data)
+    except (ParseError, defusedxml.DefusedXmlException, ValueError):
+        return None
+    return root
+
+
+def _text(element: Element, name: str) -> str | None:
+    child = element.find(name)
+    return None if child is None else (child.text or "").strip()
+
+
+def _excerpt(data: bytes) -> str:
+    text = data[: DETAIL_CHARS * 4].decode("utf-8", "replace")
+    return " ".join(text.split())[:DETAIL_CHARS]
+
+
+def _timeout(connection: UccxConnection) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(
+        total=None,
+        connect=connection.connect_timeout_seconds,
+        sock_read=connection.read_timeout_seconds,
+    )
+
+
+def _budget(connection: UccxConnection) -> float:
+    """The most one request may take: connecting, then waiting for the answer."""
+    return connection.connect_timeout_seconds + connection.read_timeout_seconds
