@@ -10,7 +10,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.store import repositories, webhooks
+from ringback.store import callbacks, repositories, webhooks
 from ringback.store.engine import READ_ONLY
 
 
@@ -22,7 +22,7 @@ class SqlTransaction:
         self.queues: ports.QueueRepository = repositories.SqlQueues(connection)
         self.users: ports.UserRepository = repositories.SqlUsers(connection)
         self.agents: ports.AgentRepository = repositories.SqlAgents(connection)
-        self.callbacks: ports.CallbackRepository = repositories.SqlCallbacks(connection)
+        self.callbacks: ports.CallbackRepository = callbacks.SqlCallbacks(connection)
         self.events: ports.EventLog = repositories.SqlEventLog(connection)
         self.secrets: ports.SecretRepository = repositories.SqlSecrets(connection)
         self.webhooks: ports.WebhookRepository = webhooks.SqlWebhooks(connection)
