@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from ringback.domain import errors
+from ringback.domain import errors, retry
 from ringback.domain.states import Event, Reason, State, is_open, transition
 
 
@@ -142,3 +142,31 @@ def record(
         detail=detail,
         queue_id=after.queue_id,
     )
+
+
+def fail_attempt(
+    callback: Callback,
+    policy: retry.RetryPolicy,
+    *,
+    reason: Reason,
+    now: datetime,
+    spread: float,
+    same_key: bool = False,
+) -> Callback:
+    """Return the callback after a failed attempt: waiting for the next one, or finished.
+
+    The next attempt takes the next slot (a new dial key) unless `same_key`: after an
+    ambiguous failure the far side may have the request, so it must be able to drop a repeat.
+    """
+    attempts = callback.attempts + 1
+    decision = retry.after_failure(policy, attempts=attempts, reason=reason, now=now, spread=spread)
+    if decision.next_attempt_at is None:
+        return callback.apply(
+            decision.event, now=now, attempts=attempts, reason=decision.reason,
+            completed_at=now, lease=None,
+        )  # fmt: skip
+    return callback.apply(
+        decision.event, now=now, attempts=attempts, reason=decision.reason,
+        slot=callback.slot if same_key else callback.slot + 1,
+        next_action_at=decision.next_attempt_at, lease=None, owner_agent_id=None,
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from ringback.domain import errors, retry
-from ringback.domain.callbacks import Callback, StateChange, UccxFields, record
+from ringback.domain.callbacks import Callback, StateChange, UccxFields, fail_attempt, record
 from ringback.domain.capacity import horizon_end
 from ringback.domain.numbers import normalize_number
 from ringback.domain.people import Principal
@@ -161,20 +161,9 @@ class CallbackService:
                 completed_at=now, lease=None,
             )  # fmt: skip
         queue = _queue(tx, before.queue_id)
-        decision = retry.after_failure(
-            queue.retry, attempts=attempts, reason=Reason(outcome.value), now=now,
-            spread=self._spread(),
-        )  # fmt: skip
-        if decision.next_attempt_at is None:
-            return before.apply(
-                decision.event, now=now, attempts=attempts, reason=decision.reason,
-                completed_at=now, lease=None,
-            )  # fmt: skip
-        return before.apply(
-            decision.event, now=now, attempts=attempts, reason=decision.reason,
-            slot=before.slot + 1, next_action_at=decision.next_attempt_at, lease=None,
-            owner_agent_id=None,
-        )  # fmt: skip
+        return fail_attempt(
+            before, queue.retry, reason=Reason(outcome.value), now=now, spread=self._spread()
+        )
 
     def _admit(
         self, tx: Transaction, queue: Queue, request: NewCallback, actor: Principal

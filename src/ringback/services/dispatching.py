@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from ringback.domain import hours, retry
-from ringback.domain.callbacks import Callback, StateChange, record
+from ringback.domain.callbacks import Callback, StateChange, fail_attempt, record
 from ringback.domain.queues import Queue
 from ringback.domain.retry import MissedAction
 from ringback.domain.states import Event, Reason, State
@@ -185,18 +185,9 @@ class DispatchService:
                 completed_at=now, lease=None,
             )  # fmt: skip
         reason = Reason.TIMEOUT if delivery.ambiguous else Reason.FAILED
-        decision = retry.after_failure(
-            queue.retry, attempts=attempts, reason=reason, now=now, spread=self._spread()
-        )
-        if decision.next_attempt_at is None:
-            return current.apply(
-                decision.event, now=now, attempts=attempts, reason=decision.reason,
-                completed_at=now, lease=None,
-            )  # fmt: skip
-        slot = current.slot if delivery.ambiguous else current.slot + 1
-        return current.apply(
-            decision.event, now=now, attempts=attempts, reason=reason, slot=slot,
-            next_action_at=decision.next_attempt_at, lease=None,
+        return fail_attempt(
+            current, queue.retry, reason=reason, now=now, spread=self._spread(),
+            same_key=delivery.ambiguous,
         )  # fmt: skip
 
     def sweep(self) -> SweepReport:
@@ -273,20 +264,10 @@ class DispatchService:
     def _offer_timed_out(
         self, tx: Transaction, callback: Callback, queues: dict[int, Queue], now: datetime
     ) -> int:
-        attempts = callback.attempts + 1
-        decision = retry.after_failure(
-            queues[callback.queue_id].retry, attempts=attempts, reason=Reason.TIMEOUT, now=now,
-            spread=self._spread(),
-        )  # fmt: skip
-        if decision.next_attempt_at is None:
-            after = callback.apply(
-                decision.event, now=now, attempts=attempts, reason=decision.reason, completed_at=now
-            )
-        else:
-            after = callback.apply(
-                decision.event, now=now, attempts=attempts, reason=Reason.TIMEOUT,
-                slot=callback.slot + 1, next_action_at=decision.next_attempt_at,
-            )  # fmt: skip
+        policy = queues[callback.queue_id].retry
+        after = fail_attempt(
+            callback, policy, reason=Reason.TIMEOUT, now=now, spread=self._spread()
+        )
         return _store_change(tx, callback, after, "offer_timeout")
 
 
