@@ -53,6 +53,11 @@ class Services:
     events: EventService
     webhooks: WebhookService
     uccx: UccxService
+    # --- XiVO config-mgt (issue 5) ---
+    # --- xuc 2.0 REST (issue 6) ---
+    # --- xuc 1.0 phones and events (issue 6) ---
+    # --- GMS (issue 7) ---
+    # --- Ameyo (issue 7) ---
 
 
 @dataclass
@@ -89,6 +94,11 @@ def build_services(
         events=EventService(store),
         webhooks=WebhookService(store, clock),
         uccx=uccx_service,
+        # --- XiVO config-mgt (issue 5) ---
+        # --- xuc 2.0 REST (issue 6) ---
+        # --- xuc 1.0 phones and events (issue 6) ---
+        # --- GMS (issue 7) ---
+        # --- Ameyo (issue 7) ---
     )
 
 
@@ -152,4 +162,9 @@ def build_app(settings: Settings, services: Services) -> FastAPI:
 
     app = create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
     app.router.routes.append(uccx.route(services, settings))
+    # --- XiVO config-mgt (issue 5) ---
+    # --- xuc 2.0 REST (issue 6) ---
+    # --- xuc 1.0 phones and events (issue 6) ---
+    # --- GMS (issue 7) ---
+    # --- Ameyo (issue 7) ---
     return app

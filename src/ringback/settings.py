@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     simulator_ring_seconds: float = Field(default=2.0, ge=0)
     simulator_handle_seconds: float = Field(default=20.0, ge=0)
 
+    # --- UCCX simulator (issue 4) ---
+    # --- XiVO config-mgt (issue 5) ---
+    # --- xuc 2.0 REST (issue 6) ---
+    # --- xuc 1.0 phones and events (issue 6) ---
+    # --- GMS (issue 7) ---
+    # --- Ameyo (issue 7) ---
+
     @model_validator(mode="after")
     def _dial_timeout_below_lease(self) -> Settings:
         if self.dial_timeout_seconds >= self.lease_seconds:

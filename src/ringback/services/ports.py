@@ -363,6 +363,11 @@ class Transaction(Protocol):
     secrets: SecretRepository
     webhooks: WebhookRepository
     dialect_settings: DialectSettingsRepository
+    # --- XiVO config-mgt (issue 5) ---
+    # --- xuc 2.0 REST (issue 6) ---
+    # --- xuc 1.0 phones and events (issue 6) ---
+    # --- capacity and GMS (issue 7) ---
+    # --- Ameyo (issue 7) ---
 
 
 class Store(Protocol):

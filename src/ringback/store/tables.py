@@ -192,3 +192,15 @@ dialect_settings = Table(
     Column("value", JSON, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# Sections below belong to one issue each, so that parallel work does not collide.
+
+# --- XiVO config-mgt (issue 5, migration 0004) ---
+
+# --- xuc 2.0 REST (issue 6, migration 0005) ---
+
+# --- xuc 1.0 phones and events (issue 6, migration 0006) ---
+
+# --- capacity and GMS (issue 7, migration 0007) ---
+
+# --- Ameyo (issue 7, migration 0008) ---

@@ -29,6 +29,11 @@ class SqlTransaction:
         self.dialect_settings: ports.DialectSettingsRepository = repositories.SqlDialectSettings(
             connection
         )
+        # --- XiVO config-mgt (issue 5) ---
+        # --- xuc 2.0 REST (issue 6) ---
+        # --- xuc 1.0 phones and events (issue 6) ---
+        # --- capacity and GMS (issue 7) ---
+        # --- Ameyo (issue 7) ---
 
 
 class SqlStore:
