@@ -19,6 +19,8 @@ from ringback.domain import errors
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.domain.queues import QueueSettings
 from ringback.settings import Settings, load_settings
+from ringback.simulate import uccx as simulate_uccx
+from ringback.simulate.uccx_config import SimulatorConfig
 from ringback.store import migrate
 
 T = TypeVar("T")
@@ -28,9 +30,13 @@ app = typer.Typer(help="ringback, a durable contact-center callback server.", no
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 queue_app = typer.Typer(help="Queues.", no_args_is_help=True)
+simulate_app = typer.Typer(
+    help="Simulated platforms to run ringback against.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(queue_app, name="queue")
+app.add_typer(simulate_app, name="simulate")
 
 ConfigOption = Annotated[Optional[Path], typer.Option("--config", help="ringback.toml to read.")]  # noqa: UP045
 DatabaseOption = Annotated[Optional[str], typer.Option("--database-url", help="SQLAlchemy URL.")]  # noqa: UP045
@@ -179,6 +185,103 @@ def queue_add(
     queue_settings = QueueSettings(name=name, timezone=timezone, business_hours=tuple(hours or ()))
     queue = _run(lambda: services.queues.create(Principal.service(), queue_settings, queue_id))
     typer.echo(f"queue {queue.name} added with id {queue.id}")
+
+
+@simulate_app.command("uccx")
+def simulate_uccx_command(
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 9080,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    callback_server: Annotated[
+        str, typer.Option(help="ringback's base URL, where updaterecord and addrecord go.")
+    ] = "http://127.0.0.1:9000",
+    user: Annotated[str, typer.Option(help="ringback user for HTTP Basic.")] = "",
+    password: Annotated[
+        str, typer.Option(envvar="RINGBACK_SIMULATOR_PASSWORD", help="That user's password.")
+    ] = "",
+    token: Annotated[
+        str, typer.Option(envvar="RINGBACK_SIMULATOR_TOKEN", help="Bearer token instead.")
+    ] = "",
+    csq: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="A CSQ and its agents, NAME:AGENTS (repeatable; default Main:3)."),
+    ] = None,
+    prefix: Annotated[str, typer.Option(help="Path of the send-back trigger.")] = "callback",
+    handle_seconds: Annotated[float, typer.Option(min=0.0, help="Length of a call.")] = 20.0,
+    route_delay_seconds: Annotated[
+        float, typer.Option(min=0.0, help="Time a ready agent waits before taking a contact.")
+    ] = 1.0,
+    step_seconds: Annotated[
+        float, typer.Option(min=0.0, help="Time between two steps of the re-entry script.")
+    ] = 0.5,
+    refuse_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Triggers refused (Code -1).")
+    ] = 0.0,
+    silent_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Triggers never answered.")
+    ] = 0.0,
+    ivr_failure_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Taken, then IVR_FAILURE.")
+    ] = 0.0,
+    abandon_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Taken, then AGENTABANDONED.")
+    ] = 0.0,
+    silence_seconds: Annotated[
+        float, typer.Option(min=0.0, help="How long an unanswered trigger is held.")
+    ] = 30.0,
+    arrivals_per_minute: Annotated[
+        float, typer.Option(min=0.0, help="Live callers arriving per CSQ and minute.")
+    ] = 0.0,
+    callback_share: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of them who then ask for a callback.")
+    ] = 0.0,
+    patience_seconds: Annotated[
+        float, typer.Option(min=0.0, help="Time in queue before they ask.")
+    ] = 10.0,
+    seed: Annotated[Optional[int], typer.Option(help="Seed of the random draws.")] = None,  # noqa: UP045
+) -> None:
+    """Run a simulated UCCX master node (/stats and the send-back trigger) until SIGTERM."""
+    try:
+        config = SimulatorConfig(
+            host=host, port=port, callback_server=callback_server, user=user, password=password,
+            token=token, agents_per_csq=_csq_agents(csq or ["Main:3"]), prefix=prefix,
+            handle_seconds=handle_seconds, route_delay_seconds=route_delay_seconds,
+            step_seconds=step_seconds, refuse_rate=refuse_rate, silent_rate=silent_rate,
+            ivr_failure_rate=ivr_failure_rate, abandon_rate=abandon_rate,
+            silence_seconds=silence_seconds, arrivals_per_minute=arrivals_per_minute,
+            callback_share=callback_share, patience_seconds=patience_seconds, seed=seed,
+        )  # fmt: skip
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    logging.basicConfig(level="INFO", format=LOG_FORMAT)
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(_simulate_until_signal(config))
+
+
+def _csq_agents(specs: list[str]) -> dict[str, int]:
+    """Read NAME:AGENTS (or NAME, three agents) options."""
+    agents: dict[str, int] = {}
+    for spec in specs:
+        name, _, count = spec.rpartition(":") if ":" in spec else (spec, "", "3")
+        if not name.strip() or not count.isdigit():
+            raise typer.BadParameter(f"--csq {spec!r}: expected NAME:AGENTS, e.g. Main:3")
+        agents[name.strip()] = int(count)
+    return agents
+
+
+async def _simulate_until_signal(config: SimulatorConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    simulator, server, ticker = await simulate_uccx.start(config)
+    base = f"http://{config.host}:{simulate_uccx.bound_port(server)}"
+    typer.echo(f"UCCX simulator on {base}")
+    typer.echo(f"  stats        {base}/stats?CSQ=<name>   {base}/stats?sessionid=<id>")
+    typer.echo(f"  send-back    {base}/{config.prefix.strip('/')}?id=...")
+    typer.echo(f"  control      {base}/simulator/state   POST {base}/simulator/contacts")
+    typer.echo(f"  reports to   {config.callback_server.rstrip('/')}/callbackmanagement")
+    await stop.wait()
+    await simulate_uccx.stop(simulator, server, ticker)
 
 
 @app.command()

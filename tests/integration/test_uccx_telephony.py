@@ -52,6 +52,14 @@ STATS = b"""<?xml version="1.0" encoding="UTF-8"?>
         <TotalInQueue>5</TotalInQueue>
     </CSQ>
 </CSQStats>"""
+#: the document's three answers to /stats?sessionid=
+SESSION_QUEUED = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Response>
+    <Code>0</Code>
+    <csq>Main</csq>
+</Response>"""
+SESSION_NOT_FOUND = SESSION_QUEUED.replace(b"Main", b"")
+SESSION_ERROR = SESSION_NOT_FOUND.replace(b"<Code>0<", b"<Code>-1<")
 #: the document's own example: every figure unknown
 STATS_UNKNOWN = STATS.replace(b">7<", b">-1<").replace(b">2<", b">-1<")
 
@@ -69,6 +77,8 @@ class FakeUccx:
     trigger_body: bytes = ACCEPTED
     trigger_status: int = 200
     stats_body: bytes = STATS
+    session_body: bytes = SESSION_NOT_FOUND
+    session_status: int = 200
     queries: list[tuple[str, MultiDict[str]]] = field(default_factory=list)
     raw_queries: list[str] = field(default_factory=list)
     port: int = 0
@@ -82,7 +92,14 @@ class FakeUccx:
 
     async def stats(self, request: web.Request) -> web.Response:
         self.queries.append((request.path, MultiDict(request.query)))
+        if "sessionid" in request.query:
+            return web.Response(
+                status=self.session_status, body=self.session_body, content_type="text/xml"
+            )
         return web.Response(body=self.stats_body, content_type="text/xml")
+
+    def triggers(self) -> list[MultiDict[str]]:
+        return [query for path, query in self.queries if path == f"/{PREFIX}"]
 
     def connection(self, **changes: Any) -> UccxConnection:
         values: dict[str, Any] = {
@@ -153,7 +170,9 @@ async def test_an_accepted_send_back_carries_every_field_and_the_dial_key() -> N
     async with fake_uccx() as fake, adapter_for(fake.connection()) as adapter:
         delivery = await adapter.deliver(callback, QUEUE, callback.dial_key)
     assert delivery == Delivery(DeliveryStatus.ACCEPTED, "UCCX code 0")
-    [(path, query)] = fake.queries
+    # First: is the caller's original contact still queued? (No.) Then the send-back.
+    [(lookup_path, lookup), (path, query)] = fake.queries
+    assert (lookup_path, dict(lookup)) == ("/stats", {"sessionid": "1300234"})
     assert path == f"/{PREFIX}"
     assert dict(query) == {
         "id": "12346",
@@ -171,7 +190,46 @@ async def test_an_accepted_send_back_carries_every_field_and_the_dial_key() -> N
         "customvar5": "five",
         "dialkey": callback.dial_key,
     }
-    assert "x%26y%3Dz" in fake.raw_queries[0]
+    assert "x%26y%3Dz" in fake.raw_queries[-1]
+
+
+async def test_a_caller_still_queued_live_is_not_sent_back() -> None:
+    callback = a_uccx_callback()
+    options = {"session_body": SESSION_QUEUED}
+    async with fake_uccx(**options) as fake, adapter_for(fake.connection()) as adapter:
+        delivery = await adapter.deliver(callback, QUEUE, callback.dial_key)
+    assert delivery == Delivery(
+        DeliveryStatus.TRANSIENT,
+        "not sent back: the original contact (session 1300234) is still queued in CSQ Main",
+    )
+    assert fake.triggers() == []
+
+
+@pytest.mark.parametrize(
+    ("options"),
+    [
+        {"session_body": SESSION_ERROR},
+        {"session_body": b"<html>busy</html>"},
+        {"session_status": 404},
+    ],
+    ids=["code-minus-one", "not-xml", "http-404"],
+)
+async def test_when_uccx_cannot_tell_where_the_session_is_the_trigger_decides(
+    options: dict[str, Any],
+) -> None:
+    callback = a_uccx_callback()
+    async with fake_uccx(**options) as fake, adapter_for(fake.connection()) as adapter:
+        delivery = await adapter.deliver(callback, QUEUE, callback.dial_key)
+    assert delivery.status is DeliveryStatus.ACCEPTED
+    assert [query["id"] for query in fake.triggers()] == ["12346"]
+
+
+async def test_session_csq_reads_the_documents_three_answers() -> None:
+    answers = {SESSION_QUEUED: "Main", SESSION_NOT_FOUND: "", SESSION_ERROR: None}
+    for body, expected in answers.items():
+        async with fake_uccx(session_body=body) as fake, adapter_for(fake.connection()) as adapter:
+            assert await adapter.session_csq("1300234") == expected
+        assert [dict(query) for _, query in fake.queries] == [{"sessionid": "1300234"}]
 
 
 async def test_a_callback_without_an_external_id_is_sent_by_its_uuid() -> None:
@@ -179,7 +237,8 @@ async def test_a_callback_without_an_external_id_is_sent_by_its_uuid() -> None:
     async with fake_uccx() as fake, adapter_for(fake.connection()) as adapter:
         delivery = await adapter.deliver(callback, QUEUE, callback.dial_key)
     assert delivery.status is DeliveryStatus.ACCEPTED
-    query = fake.queries[0][1]
+    [(path, query)] = fake.queries  # no session id: nothing to look up
+    assert path == f"/{PREFIX}"
     assert query["id"] == str(callback.id)
     assert query["sessionid"] == ""
     assert [query[f"customvar{i}"] for i in range(1, 6)] == [""] * 5
@@ -250,7 +309,7 @@ async def test_a_connection_closed_without_an_answer_is_transient_and_ambiguous(
     connection = UccxConnection(
         master_node="127.0.0.1", port=port, sendback_prefix=PREFIX, read_timeout_seconds=0.5
     )
-    callback = a_uccx_callback()
+    callback = a_uccx_callback(uccx=UccxFields(dnis="1233457"))  # no session: no look-up
     async with server, adapter_for(connection) as adapter:
         delivery = await adapter.deliver(callback, QUEUE, callback.dial_key)
     assert len(seen) == 1
@@ -338,7 +397,9 @@ async def test_the_connection_is_read_anew_for_each_request() -> None:
             refused = await adapter.deliver(callback, QUEUE, callback.dial_key)
     assert accepted.status is DeliveryStatus.ACCEPTED
     assert refused.status is DeliveryStatus.TRANSIENT
-    assert len(first.queries) == len(second.queries) == 1
+    # Each delivery asked its own master node (the session look-up, then the trigger).
+    assert [path for path, _ in first.queries] == ["/stats", f"/{PREFIX}"]
+    assert [path for path, _ in second.queries] == ["/stats", f"/{PREFIX}"]
 
 
 def test_the_runtime_sends_to_uccx_as_soon_as_a_master_node_is_stored(

@@ -4,9 +4,13 @@ A callback is *sent back* with ``GET http://<master>:<port>/<prefix>?id=...&dnis
 (plus prompt, session, implementation and contact ids, language, five custom variables and the
 dial key), and UCCX answers an XML ``<Response>`` whose ``<Code>`` is 0 (taken) or -1 (refused,
 ``<Description>`` saying why). ``GET /stats?CSQ=<name>`` answers a ``<CSQStats>`` document with the
-CSQ's live figures. The connection (master node, port, prefix, timeouts) is the one the UCCX
-dialect's setsettings stores; the adapter reads it again on every request, so that a change of
-master node takes effect without a restart. Failures are mapped as the webhook adapter maps them.
+CSQ's live figures. ``GET /stats?sessionid=<id>`` names the CSQ in which the caller's original
+contact is still queued: a callback whose caller is still waiting live is not sent back (the live
+contact holds the place; calling back as well would serve the caller twice).
+
+The connection (master node, port, prefix, timeouts) is the one the UCCX dialect's setsettings
+stores; the adapter reads it again on every request, so that a change of master node takes effect
+without a restart. Failures are mapped as the webhook adapter maps them.
 """
 
 from __future__ import annotations
@@ -43,6 +47,8 @@ ConnectionSource = (
 )
 CUSTOM_VARS = 5
 NOT_CONFIGURED = "telephony 'uccx' is not configured on this server (no UCCX master node)"
+#: the most the session look-up waits for an answer: it only advises, the trigger decides
+LOOKUP_READ_SECONDS = 1.0
 
 
 class UccxTelephony:
@@ -95,6 +101,14 @@ class UccxTelephony:
         connection = await self.connection()
         if connection is None:
             return Delivery(DeliveryStatus.PERMANENT, NOT_CONFIGURED)
+        session_id = callback.uccx.session_id
+        queued_in = await self.session_csq(session_id, connection) if session_id else None
+        if queued_in:
+            return Delivery(
+                DeliveryStatus.TRANSIENT,
+                f"not sent back: the original contact (session {session_id}) is still queued "
+                f"in CSQ {queued_in}"[:DETAIL_CHARS],
+            )
         url = sendback_url(connection, callback, queue, dial_key)
         limit = _budget(connection)
         async with self._gate:
@@ -147,6 +161,34 @@ class UccxTelephony:
             except (aiohttp.ClientError, OSError, TimeoutError):
                 return None
         return parse_csq_stats(data, queue.name)
+
+    async def session_csq(
+        self, session_id: str, connection: UccxConnection | None = None
+    ) -> str | None:
+        """Return the CSQ where the contact `session_id` is queued, "" when it is not queued.
+
+        None when UCCX cannot tell (no master node, an error, Code -1, an unreadable answer, or
+        no answer within LOOKUP_READ_SECONDS of reading).
+        """
+        connection = connection or await self.connection()
+        if connection is None:
+            return None
+        url = base_url(connection).with_path("/stats").with_query({"sessionid": session_id})
+        read = min(connection.read_timeout_seconds, LOOKUP_READ_SECONDS)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=connection.connect_timeout_seconds, sock_read=read
+        )
+        async with self._gate:
+            try:
+                async with asyncio.timeout(connection.connect_timeout_seconds + read):
+                    request = self._client().get(url, timeout=timeout, allow_redirects=False)
+                    async with request as response:
+                        if response.status != 200:
+                            return None
+                        data = await response.content.read(MAX_ANSWER_BYTES + 1)
+            except (aiohttp.ClientError, OSError, TimeoutError):
+                return None
+        return parse_session_answer(data)
 
     async def aclose(self) -> None:
         """Close the HTTP session if this adapter created it."""
@@ -208,6 +250,14 @@ def parse_csq_stats(data: bytes, csq: str) -> QueueStats | None:
         calls_waiting=_count(entry, "CallsWaiting") or 0,
         longest_wait_seconds=float(_count(entry, "LongestQueueTime") or 0),
     )
+
+
+def parse_session_answer(data: bytes) -> str | None:
+    """Read a ``/stats?sessionid=`` answer: the CSQ name, "" for none, None when not Code 0."""
+    root = _parse(data)
+    if root is None or root.tag != "Response" or _text(root, "Code") != "0":
+        return None
+    return _text(root, "csq") or ""
 
 
 def _count(entry: Element, name: str) -> int | None:
