@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import timedelta
 
 from ringback import bootstrap
 from ringback.domain.callbacks import Callback
@@ -202,3 +203,44 @@ def test_retry_spacing_honours_the_jitter_band(local: bootstrap.Services, clock:
         waited = (settled.next_action_at - clock.now()).total_seconds()
         assert abs(waited - expected) < 1
         assert settled.slot == 1
+
+
+def test_a_deferred_delivery_waits_without_using_an_attempt(
+    local: bootstrap.Services, clock: FakeClock
+) -> None:
+    add_queue(local, 1, max_attempts=1, retry_delay_seconds=600)
+    [callback_id] = add_callbacks(local, 1, 1)
+    answers = iter(
+        [Delivery(DeliveryStatus.DEFERRED, "caller still queued", retry_after_seconds=30)] * 2
+    )
+    telephony = RecordingTelephony(
+        lambda _c, _k: next(answers, Delivery(DeliveryStatus.ACCEPTED)), clock=clock
+    )
+    worker = dispatcher(dispatch_service(local, clock), telephony)
+
+    async def scenario() -> None:
+        async with running(worker):
+            await wait_until(lambda: len(telephony.delivered) == 1)
+            await hold(0.3)
+            assert len(telephony.delivered) == 1  # not before its time
+            deferred = current(local, callback_id)
+            assert (deferred.state, deferred.attempts) == (State.WAITING, 0)
+            assert deferred.next_action_at == telephony.delivered_at[0] + timedelta(seconds=30)
+            for count in (2, 3):
+                clock.advance(seconds=30)
+                await wait_until(lambda n=count: len(telephony.delivered) == n)
+            await wait_until(lambda: all_in(local, [callback_id], State.OFFERED))
+
+    asyncio.run(scenario())
+    # One attempt allowed, two deferrals: neither used it, and the dial key never changed.
+    assert telephony.delivered == [f"{callback_id}:0"] * 3
+    assert current(local, callback_id).attempts == 0
+    assert events(local, callback_id) == [
+        "create",
+        "claim",
+        "delivery:deferred",
+        "claim",
+        "delivery:deferred",
+        "claim",
+        "delivery:accepted",
+    ]

@@ -20,7 +20,7 @@ from ringback.services import uccx_settings
 from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
 from ringback.services.uccx_settings import UccxConnection
 from ringback.settings import Settings
-from ringback.telephony.uccx import UccxTelephony, parse_csq_stats
+from ringback.telephony.uccx import RECHECK_SECONDS, UccxTelephony, parse_csq_stats
 from ringback.testing import FakeClock
 from tests.factories import make_callback, make_queue
 
@@ -199,8 +199,9 @@ async def test_a_caller_still_queued_live_is_not_sent_back() -> None:
     async with fake_uccx(**options) as fake, adapter_for(fake.connection()) as adapter:
         delivery = await adapter.deliver(callback, QUEUE, callback.dial_key)
     assert delivery == Delivery(
-        DeliveryStatus.TRANSIENT,
-        "not sent back: the original contact (session 1300234) is still queued in CSQ Main",
+        DeliveryStatus.DEFERRED,
+        "not sent back yet: the original contact (session 1300234) is still queued in CSQ Main",
+        retry_after_seconds=RECHECK_SECONDS,
     )
     assert fake.triggers() == []
 

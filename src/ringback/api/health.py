@@ -70,7 +70,7 @@ class DispatcherCollector(Collector):
         dials = CounterMetricFamily(
             "ringback_dials", "Dial requests answered, by answer", labels=["answer"]
         )
-        for answer in ("accepted", "transient", "permanent"):
+        for answer in ("accepted", "transient", "permanent", "deferred"):
             dials.add_metric([answer], stats[answer])
         yield dials
         yield CounterMetricFamily("ringback_claimed", "Callbacks claimed", value=stats["claimed"])

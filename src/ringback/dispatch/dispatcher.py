@@ -73,7 +73,8 @@ class Dispatcher:
         self._stop: asyncio.Event | None = None
         #: counters since start, exposed on /metrics
         self.counts: dict[str, int] = {
-            "claimed": 0, "accepted": 0, "transient": 0, "permanent": 0, "unwritten": 0,
+            "claimed": 0, "accepted": 0, "transient": 0, "permanent": 0, "deferred": 0,
+            "unwritten": 0,
         }  # fmt: skip
         self.healthy = True
 

@@ -178,6 +178,9 @@ class DispatchService:
         if delivery.status is DeliveryStatus.ACCEPTED:
             offer_ends = now + timedelta(seconds=self._config.offer_timeout_seconds)
             return current.apply(Event.OFFER, now=now, lease=None, next_action_at=offer_ends)
+        if delivery.status is DeliveryStatus.DEFERRED:
+            later = now + timedelta(seconds=delivery.retry_after_seconds)
+            return current.apply(Event.RESCUE, now=now, lease=None, next_action_at=later)
         attempts = current.attempts + 1
         if delivery.status is DeliveryStatus.PERMANENT:
             return current.apply(

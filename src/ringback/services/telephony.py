@@ -20,6 +20,9 @@ class DeliveryStatus(StrEnum):
     ACCEPTED = "accepted"  # it took the callback; the outcome comes later
     TRANSIENT = "transient"  # it may work later: timeout, reset, 5xx, 429
     PERMANENT = "permanent"  # it will never work: 4xx, invalid number
+    #: nothing was sent: the far side says not yet (a caller still queued live); ask again after
+    #: `retry_after_seconds` without using an attempt
+    DEFERRED = "deferred"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,8 @@ class Delivery:
     #: the far side may have received the request (timeout after sending, reset): a retry
     #: must re-send the same dial key so that it can drop the repeat
     ambiguous: bool = False
+    #: for DEFERRED: how long to wait before the callback is tried again
+    retry_after_seconds: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

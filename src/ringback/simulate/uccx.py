@@ -233,6 +233,14 @@ class UccxSimulator:
             return _json({"error": "no contact with that session id is queued"}, 404)
         return _json({"code": answer[0], "description": answer[1]})
 
+    async def hang_up(self, request: web.Request) -> web.Response:
+        """``DELETE /simulator/contacts/{sessionid}``: a queued caller hangs up, asking nothing."""
+        contact = self.center.leave(request.match_info["sessionid"])
+        if contact is None:
+            return _json({"error": "no contact with that session id is queued"}, 404)
+        self._log("hangup", sessionid=contact.session_id, csq=contact.csq)
+        return _json({"sessionid": contact.session_id, "csq": contact.csq})
+
     async def leave(self, session_id: str, fields: Mapping[str, Any]) -> tuple[int, str] | None:
         """A queued caller asks for a callback (addrecord) and hangs up; None when not queued.
 
@@ -297,6 +305,7 @@ class UccxSimulator:
         app.router.add_get("/" + self.config.prefix.strip("/"), self.trigger)
         app.router.add_post("/simulator/contacts", self.add_contact)
         app.router.add_post("/simulator/contacts/{sessionid}/callback", self.leave_with_callback)
+        app.router.add_delete("/simulator/contacts/{sessionid}", self.hang_up)
         app.router.add_get("/simulator/state", self.state)
         return app
 

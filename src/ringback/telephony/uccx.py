@@ -5,8 +5,9 @@ A callback is *sent back* with ``GET http://<master>:<port>/<prefix>?id=...&dnis
 dial key), and UCCX answers an XML ``<Response>`` whose ``<Code>`` is 0 (taken) or -1 (refused,
 ``<Description>`` saying why). ``GET /stats?CSQ=<name>`` answers a ``<CSQStats>`` document with the
 CSQ's live figures. ``GET /stats?sessionid=<id>`` names the CSQ in which the caller's original
-contact is still queued: a callback whose caller is still waiting live is not sent back (the live
-contact holds the place; calling back as well would serve the caller twice).
+contact is still queued: a callback whose caller is still waiting live is not sent back yet (the
+live contact holds the place; calling back as well would serve the caller twice). It is deferred,
+without using an attempt, and asked about again after `recheck_seconds`.
 
 The connection (master node, port, prefix, timeouts) is the one the UCCX dialect's setsettings
 stores; the adapter reads it again on every request, so that a change of master node takes effect
@@ -49,6 +50,8 @@ CUSTOM_VARS = 5
 NOT_CONFIGURED = "telephony 'uccx' is not configured on this server (no UCCX master node)"
 #: the most the session look-up waits for an answer: it only advises, the trigger decides
 LOOKUP_READ_SECONDS = 1.0
+#: how long a callback whose caller is still queued live waits before it is looked at again
+RECHECK_SECONDS = 10.0
 
 
 class UccxTelephony:
@@ -60,8 +63,10 @@ class UccxTelephony:
         *,
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 32,
+        recheck_seconds: float = RECHECK_SECONDS,
     ) -> None:
         self._source = connection
+        self._recheck_seconds = recheck_seconds
         self._max_connections = max_connections
         # Requests wait here rather than in the connection pool.
         self._gate = asyncio.Semaphore(max_connections)
@@ -105,9 +110,10 @@ class UccxTelephony:
         queued_in = await self.session_csq(session_id, connection) if session_id else None
         if queued_in:
             return Delivery(
-                DeliveryStatus.TRANSIENT,
-                f"not sent back: the original contact (session {session_id}) is still queued "
+                DeliveryStatus.DEFERRED,
+                f"not sent back yet: the original contact (session {session_id}) is still queued "
                 f"in CSQ {queued_in}"[:DETAIL_CHARS],
+                retry_after_seconds=self._recheck_seconds,
             )
         url = sendback_url(connection, callback, queue, dial_key)
         limit = _budget(connection)

@@ -106,6 +106,7 @@ def loop_settings(database_url: str) -> Settings:
         heartbeat_seconds=2.0,
         dial_timeout_seconds=4.0,
         offer_timeout_seconds=60.0,
+        uccx_recheck_seconds=0.5,
         log_level="WARNING",
     )
 
@@ -158,6 +159,11 @@ class Simulator:
         body = {"csq": csq, "sessionid": session_id, "waited_seconds": waited_seconds}
         answer = httpx2.post(f"{self.base}/simulator/contacts", json=body, timeout=5)
         assert answer.status_code == 201, answer.text
+
+    def hang_up(self, session_id: str) -> None:
+        """A queued caller hangs up without asking for anything."""
+        answer = httpx2.delete(f"{self.base}/simulator/contacts/{session_id}", timeout=5)
+        assert answer.status_code == 200, answer.text
 
     def leave_with_callback(self, session_id: str, **fields: str) -> dict[str, Any]:
         """A queued caller asks for a callback (addrecord) and hangs up."""

@@ -156,8 +156,12 @@ def test_a_send_back_that_keeps_failing_ends_after_exactly_max_attempts(
     assert all(r["code"] == 0 for r in reports)  # ringback accepted every report
 
 
-def test_a_caller_still_queued_live_is_never_also_called_back(ringback: Ringback) -> None:
-    # No agent: the caller who asked for a callback stays queued live (they did not hang up).
+def test_a_caller_still_queued_live_is_called_back_only_once_they_have_left(
+    ringback: Ringback,
+) -> None:
+    # The record arrives while the caller's original contact is still queued live (addrecord
+    # raced the hang-up): ringback waits, without using attempts, and sends it back once the
+    # contact has left the queue.
     with running_simulator(ringback.base, agents_per_csq={"Main": 0}, seed=2) as uccx:
         document = settings_document(
             uccx, dispatch_mode="immediate", telephony="uccx", max_attempts="2",
@@ -168,16 +172,24 @@ def test_a_caller_still_queued_live_is_never_also_called_back(ringback: Ringback
         added = ringback.call("addrecord", id="888", dnis="5550000", targetcsq="Main",
                               sessionid="s-live")  # fmt: skip
         assert "<Code>0</Code>" in added
-        wait_for(lambda: ringback.record("888").state is State.FAILED, 15, "the record to fail")
-        lookups = uccx.events("lookup", sessionid="s-live")
+        wait_for(lambda: len(uccx.events("lookup", sessionid="s-live")) >= 4, 15,
+                 "four look-ups while the caller is queued")  # fmt: skip
+        assert uccx.events("trigger") == []
+        waiting = ringback.record("888")
+        assert waiting.state in (State.WAITING, State.DISPATCHING)  # between two look-ups
+        assert waiting.attempts == 0
+
+        uccx.hang_up("s-live")
+        wait_for(lambda: uccx.events("trigger"), 15, "the send-back after the hang-up")
+        wait_for(lambda: ringback.record("888").state is State.OFFERED, 15, "REQUESTED")
         triggers = uccx.events("trigger")
 
-    assert triggers == []
-    assert [e["csq"] for e in lookups] == ["Main", "Main"]
-    assert status_word(ringback.record("888")) == "EXCEEDEDNUMBEROFATTEMPTS"
-    refusals = [h["detail"] for h in ringback.history("888") if h["event"] == "delivery:transient"]
-    assert len(refusals) == 2
-    assert all("still queued in CSQ Main" in str(detail) for detail in refusals)
+    assert [t["id"] for t in triggers] == ["888"]
+    assert ringback.record("888").attempts == 0
+    deferrals = [h["detail"] for h in ringback.history("888") if h["event"] == "delivery:deferred"]
+    assert len(deferrals) >= 4
+    assert all("still queued in CSQ Main" in str(detail) for detail in deferrals)
+    assert not [h for h in ringback.history("888") if h["event"] == "delivery:transient"]
 
 
 def test_simulate_uccx_help_lists_its_flags() -> None:
