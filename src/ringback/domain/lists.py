@@ -1,9 +1,12 @@
-"""XiVO callback lists, preferred periods and tickets."""
+"""XiVO callback lists, preferred periods, tickets, dynamic filters and queue dissuasion."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from ringback.domain import errors
@@ -18,7 +21,7 @@ class CallbackList:
     queue_id: int
 
     def __post_init__(self) -> None:
-        if not self.name or len(self.name) > 128:
+        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 128:
             raise errors.Invalid("name must be 1 to 128 characters", field="name")
 
 
@@ -33,10 +36,46 @@ class Period:
     default: bool = False
 
     def __post_init__(self) -> None:
-        if not self.name or len(self.name) > 128:
+        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 128:
             raise errors.Invalid("name must be 1 to 128 characters", field="name")
         if self.end <= self.start:
             raise errors.Invalid("periodEnd must be after periodStart", field="periodEnd")
+
+
+class TicketStatus(StrEnum):
+    """How an agent sums up a callback attempt (XiVO CCAgent's statuses)."""
+
+    ANSWERED = "Answered"
+    NO_ANSWER = "NoAnswer"
+    FAX = "Fax"
+    EMAIL = "Email"
+    CALLBACK = "Callback"  # the customer asked to be called again: the request is rescheduled
+
+
+#: the statuses that close a request (make it clotured); Callback reschedules instead
+CLOSING_STATUSES = (TicketStatus.ANSWERED, TicketStatus.NO_ANSWER, TicketStatus.FAX,
+                    TicketStatus.EMAIL)  # fmt: skip
+#: the statuses whose request counts as reached (completed); the others count as failed
+REACHED_STATUSES = frozenset({TicketStatus.ANSWERED, TicketStatus.EMAIL})
+MAX_COMMENT = 2000
+
+
+def ticket_status(raw: object, *, allowed: tuple[TicketStatus, ...]) -> TicketStatus:
+    """Return the ticket status named by `raw`, refusing one outside `allowed`."""
+    names = ", ".join(s.value for s in allowed)
+    if not isinstance(raw, str) or raw not in {s.value for s in allowed}:
+        raise errors.Invalid(f"status must be one of {names} (got {raw!r})", field="status")
+    return TicketStatus(raw)
+
+
+def check_comment(comment: object) -> str:
+    """Return a ticket comment, refusing a non-string or one over MAX_COMMENT characters."""
+    if comment is None:
+        return ""
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+        raise errors.Invalid(f"comment must be text of at most {MAX_COMMENT} characters",
+                             field="comment")  # fmt: skip
+    return comment
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +85,224 @@ class Ticket:
     uuid: UUID
     callback_id: UUID
     list_id: UUID | None
-    agent: str
+    agent_id: int
+    agent: str  # the agent's number, as XiVO shows it
     started_at: datetime
-    status: str | None = None
+    updated_at: datetime
+    status: TicketStatus | None = None
     comment: str = ""
     closed_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Tell whether the agent has not yet summed the attempt up."""
+        return self.closed_at is None
+
+
+# --- Dynamic filters (POST /callback_requests/find) ---
+
+
+class FieldKind(StrEnum):
+    """What values a filterable field holds, which decides the operators it accepts."""
+
+    TEXT = "text"
+    UUID = "uuid"
+    INT = "int"
+    DATE = "date"
+    BOOL = "bool"
+
+
+#: the request fields a filter or an order may name, and their kind (the whitelist)
+FILTER_FIELDS: dict[str, FieldKind] = {
+    "uuid": FieldKind.UUID,
+    "listUuid": FieldKind.UUID,
+    "phoneNumber": FieldKind.TEXT,
+    "mobilePhoneNumber": FieldKind.TEXT,
+    "firstName": FieldKind.TEXT,
+    "lastName": FieldKind.TEXT,
+    "company": FieldKind.TEXT,
+    "description": FieldKind.TEXT,
+    "preferredPeriodUuid": FieldKind.UUID,
+    "dueDate": FieldKind.DATE,
+    "queueId": FieldKind.INT,
+    "clotured": FieldKind.BOOL,
+}
+
+
+class Operator(StrEnum):
+    """The operators of a dynamic filter."""
+
+    EQ = "="
+    NE = "!="
+    GT = ">"
+    GE = ">="
+    LT = "<"
+    LE = "<="
+    LIKE = "like"
+    ILIKE = "ilike"
+    IS_NULL = "is null"
+    IS_NOT_NULL = "is not null"
+    CONTAINS_ALL = "contains_all"
+
+
+COMPARISONS = frozenset({Operator.EQ, Operator.NE, Operator.GT, Operator.GE, Operator.LT,
+                         Operator.LE})  # fmt: skip
+PATTERNS = frozenset({Operator.LIKE, Operator.ILIKE, Operator.CONTAINS_ALL})
+NULL_TESTS = frozenset({Operator.IS_NULL, Operator.IS_NOT_NULL})
+#: which operators each kind of field accepts
+KIND_OPERATORS: dict[FieldKind, frozenset[Operator]] = {
+    FieldKind.TEXT: COMPARISONS | PATTERNS | NULL_TESTS,
+    FieldKind.UUID: frozenset({Operator.EQ, Operator.NE, Operator.LIKE}) | NULL_TESTS,
+    FieldKind.INT: COMPARISONS,
+    FieldKind.DATE: COMPARISONS | NULL_TESTS,
+    FieldKind.BOOL: frozenset({Operator.EQ, Operator.NE}),
+}
+MAX_FILTERS = 20
+MAX_VALUE_LENGTH = 256
+MAX_LIST_ITEMS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One checked filter condition: a whitelisted field, an operator and a typed value."""
+
+    field: str
+    operator: Operator
+    value: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ordering:
+    """One sort key of a find."""
+
+    field: str
+    descending: bool = False
+
+
+def parse_filter(raw: object, index: int) -> tuple[Condition | None, Ordering | None]:
+    """Check one wire filter `{field, operator?, value?, list?, order?}`; unknown names fail."""
+    where = f"filters[{index}]"
+    if not isinstance(raw, dict):
+        raise errors.Invalid(f"{where} must be an object", field="filters")
+    unknown = set(raw) - {"field", "operator", "value", "list", "order"}
+    if unknown:
+        raise errors.Invalid(f"{where} has unknown keys {sorted(unknown)}", field="filters")
+    name = raw.get("field")
+    if not isinstance(name, str) or name not in FILTER_FIELDS:
+        raise errors.Invalid(f"{where}: unknown field {name!r}", field="filters")
+    ordering = _ordering(raw.get("order"), name, where)
+    if raw.get("operator") is None:
+        if ordering is None:
+            raise errors.Invalid(f"{where} needs an operator or an order", field="filters")
+        return None, ordering
+    return _condition(raw, name, where), ordering
+
+
+def _ordering(raw: object, name: str, where: str) -> Ordering | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or raw.upper() not in ("ASC", "DESC"):
+        raise errors.Invalid(f"{where}: order must be ASC or DESC", field="filters")
+    return Ordering(name, raw.upper() == "DESC")
+
+
+def _condition(raw: dict[str, Any], name: str, where: str) -> Condition:
+    operator_name = raw.get("operator")
+    try:
+        operator = Operator(str(operator_name))
+    except ValueError:
+        raise errors.Invalid(f"{where}: unknown operator {operator_name!r}",
+                             field="filters") from None  # fmt: skip
+    kind = FILTER_FIELDS[name]
+    if operator not in KIND_OPERATORS[kind]:
+        raise errors.Invalid(f"{where}: operator {operator.value!r} does not apply to {name}",
+                             field="filters")  # fmt: skip
+    if operator in NULL_TESTS:
+        return Condition(name, operator)
+    if operator is Operator.CONTAINS_ALL:
+        items = raw.get("list", raw.get("value"))
+        return Condition(name, operator, _text_list(items, where))
+    if operator in (Operator.LIKE, Operator.ILIKE):
+        return Condition(name, operator, _text(raw.get("value"), where))
+    return Condition(name, operator, _typed(kind, raw.get("value"), where))
+
+
+def _text(value: object, where: str) -> str:
+    # NUL cannot be stored or compared by PostgreSQL: refuse it rather than fail later
+    if not isinstance(value, str) or len(value) > MAX_VALUE_LENGTH or "\x00" in value:
+        raise errors.Invalid(f"{where}: value must be text of at most {MAX_VALUE_LENGTH} "
+                             "characters", field="filters")  # fmt: skip
+    return value
+
+
+def _text_list(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_LIST_ITEMS:
+        raise errors.Invalid(f"{where}: contains_all needs a list of 1 to {MAX_LIST_ITEMS} "
+                             "texts", field="filters")  # fmt: skip
+    return tuple(_text(item, where) for item in value)
+
+
+def _typed(kind: FieldKind, value: object, where: str) -> Any:
+    if kind is FieldKind.INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise errors.Invalid(f"{where}: value must be an integer", field="filters")
+        return value
+    if kind is FieldKind.BOOL:
+        if not isinstance(value, bool):
+            raise errors.Invalid(f"{where}: value must be true or false", field="filters")
+        return value
+    text = _text(value, where)
+    if kind is FieldKind.DATE:
+        return parse_date(text, field="filters")
+    if kind is FieldKind.UUID:
+        try:
+            return str(UUID(text))
+        except ValueError:
+            raise errors.Invalid(f"{where}: value must be a uuid", field="filters") from None
+    return text
+
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^\d{2}:\d{2}(:\d{2})?$")
+
+
+def parse_date(raw: str, *, field: str = "dueDate") -> date:
+    """Return the date of a `YYYY-MM-DD` text."""
+    try:
+        if not _DATE.match(raw):
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise errors.Invalid(f"{field} must be a date YYYY-MM-DD (got {raw!r})",
+                             field=field) from None  # fmt: skip
+
+
+def parse_time(raw: object, *, field: str) -> time:
+    """Return the time of an `HH:MM:SS` (or `HH:MM`) text."""
+    try:
+        if not isinstance(raw, str) or not _TIME.match(raw):
+            raise ValueError(raw)
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise errors.Invalid(f"{field} must be a time HH:MM:SS (got {raw!r})",
+                             field=field) from None  # fmt: skip
+
+
+# --- Queue dissuasion ---
+
+
+class DissuasionKind(StrEnum):
+    """Where a queue sends callers it turns away."""
+
+    SOUND_FILE = "soundFile"
+    QUEUE = "queue"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Dissuasion:
+    """A queue's dissuasion: a sound file name (without extension), another queue, or neither."""
+
+    queue_id: int
+    kind: DissuasionKind
+    value: str = ""
