@@ -31,6 +31,9 @@ def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
     errors.install(api)
     for module in (auth, queues, users, agents, callbacks, events, webhooks):
         api.include_router(module.router)
+    from ringback.api.v1 import qualifications  # xuc 2.0 REST (issue 6)
+
+    api.include_router(qualifications.router)
     return api
 
 

@@ -1,0 +1,68 @@
+"""A xuc 2.0 client on the whole application, and a logged-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from ringback import bootstrap
+from ringback.domain.people import Principal, Profile, Rights, User
+from ringback.settings import Settings
+from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
+
+API = "/xuc/api/2.0"
+PASSWORD = "alice-password-1"
+
+
+@pytest.fixture
+def xuc_settings() -> dict[str, object]:
+    """Extra settings a test module may override."""
+    return {}
+
+
+@pytest.fixture
+def settings(database_url: str, xuc_settings: dict[str, object]) -> Settings:
+    """Settings of a xuc test server, dates in Europe/Paris."""
+    return Settings(
+        database_url=database_url,
+        api_token=SERVICE_TOKEN,  # type: ignore[arg-type]
+        admin_password=ADMIN_PASSWORD,  # type: ignore[arg-type]
+        fast_password_hash=True,
+        max_body_bytes=256 * 1024,
+        dispatcher=False,
+        timezone="Europe/Paris",
+        **xuc_settings,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+    """A client of the xuc API, without credentials."""
+    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+        yield c
+
+
+def add_user(
+    services: bootstrap.Services, login: str = "alice", queue_ids: tuple[int, ...] = ()
+) -> User:
+    """Create a supervisor with a password."""
+    user = User(login=login, profile=Profile.SUPERVISOR, rights=Rights(queue_ids=queue_ids))
+    return services.users.create(Principal.service(), user, PASSWORD)
+
+
+def login(client: TestClient, name: str = "alice") -> str:
+    """Log in through the API and return the token."""
+    response = client.post(f"{API}/auth/login", json={"login": name, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    token: str = response.json()["token"]
+    return token
+
+
+@pytest.fixture
+def alice(xuc: TestClient, services: bootstrap.Services) -> TestClient:
+    """The client, logged in as supervisor alice (X-Auth-Token, as the document's examples)."""
+    add_user(services)
+    xuc.headers["X-Auth-Token"] = login(xuc)
+    return xuc
