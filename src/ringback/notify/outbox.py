@@ -11,6 +11,8 @@ import contextlib
 import json
 import logging
 import time
+from dataclasses import dataclass  # xuc 1.0 phones and events (issue 6)
+from typing import Any  # xuc 1.0 phones and events (issue 6)
 
 import httpx2
 
@@ -18,6 +20,7 @@ from ringback.domain import errors
 from ringback.services import signing
 from ringback.services.events import event_payload
 from ringback.services.webhooks import Batch, OutboxService
+from ringback.services.xuc_events import XucEventFeed  # xuc 1.0 phones and events (issue 6)
 
 log = logging.getLogger("ringback.outbox")
 TIMEOUT = httpx2.Timeout(connect=3.0, read=10.0, write=5.0, pool=5.0)
@@ -28,23 +31,28 @@ class OutboxWorker:
 
     def __init__(
         self, service: OutboxService, owner: str, *, poll_seconds: float = 1.0,
-        client: httpx2.AsyncClient | None = None,
+        client: httpx2.AsyncClient | None = None, xuc: XucEventTarget | None = None,
     ) -> None:  # fmt: skip
         self._service = service
         self._owner = owner
         self._poll_seconds = poll_seconds
         self._client = client or httpx2.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
+        # xuc 1.0 phones and events (issue 6): the eventUrl, fed by the same loop
+        self._xuc = XucEventSender(service.xuc_feed(), xuc, owner, self._client) if xuc else None
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver what is owed, poll, repeat; a database outage only delays delivery."""
         while not stop.is_set():
+            busy = False
             try:
                 batches = await asyncio.to_thread(self._service.take, self._owner)
                 await asyncio.gather(*(self._send(batch) for batch in batches))
+                busy = bool(batches)
+                if self._xuc is not None:  # xuc 1.0 phones and events (issue 6)
+                    busy = await self._xuc.deliver() or busy
             except errors.Unavailable as exc:
                 log.warning("outbox paused: %s", exc.message)
-                batches = []
-            if not batches:
+            if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=self._poll_seconds)
         await self._client.aclose()
@@ -77,3 +85,64 @@ class OutboxWorker:
         if 200 <= response.status_code < 300:
             return None
         return f"HTTP {response.status_code}"
+
+
+# --- xuc 1.0 phones and events (issue 6) ---
+#: how long one lease of the xuc feed may spend POSTing (the lease lasts LEASE_SECONDS, 60)
+XUC_SEND_SECONDS = 20.0
+
+
+@dataclass(frozen=True, slots=True)
+class XucEventTarget:
+    """xuc's eventUrl, and the secret that signs each POST (unsigned without one)."""
+
+    url: str
+    secret: str | None = None
+
+
+class XucEventSender:
+    """POSTs the xuc events owed to the eventUrl, one JSON event per request, in order.
+
+    It stops at the first failure: what was sent is forgotten, the rest waits for the feed's
+    backoff (the webhooks' policy), so events reach the receiver in order and at least once.
+    """
+
+    def __init__(
+        self, feed: XucEventFeed, target: XucEventTarget, owner: str, client: httpx2.AsyncClient
+    ) -> None:
+        self._feed = feed
+        self._target = target
+        self._owner = owner
+        self._client = client
+
+    async def deliver(self) -> bool:
+        """Send what is due; tell whether anything was sent."""
+        batch = await asyncio.to_thread(self._feed.take, self._owner)
+        if batch is None:
+            return False
+        sent, error = 0, None
+        # Settle well within the feed's lease, or another process could take it and repeat.
+        deadline = time.monotonic() + XUC_SEND_SECONDS
+        for item in batch.items:
+            error = await self._post(item.message)
+            if error is not None:
+                log.info("xuc eventUrl %s failed: %s", self._target.url, error)
+                break
+            sent += 1
+            if time.monotonic() > deadline:
+                break
+        await asyncio.to_thread(self._feed.settle, self._owner, batch, sent, error)
+        return sent > 0
+
+    async def _post(self, message: dict[str, Any]) -> str | None:
+        body = json.dumps(message).encode()
+        headers = {"Content-Type": "application/json"}
+        if self._target.secret:
+            timestamp = int(time.time())
+            headers[signing.TIMESTAMP_HEADER] = str(timestamp)
+            headers[signing.SIGNATURE_HEADER] = signing.sign(self._target.secret, timestamp, body)
+        try:
+            response = await self._client.post(self._target.url, content=body, headers=headers)
+        except httpx2.HTTPError as exc:
+            return f"{type(exc).__name__}: {exc}"
+        return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"

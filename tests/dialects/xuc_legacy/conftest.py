@@ -1,0 +1,84 @@
+"""A xuc 1.0 client on the whole application: the TestClient's address ("testclient") allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from ringback import bootstrap
+from ringback.domain.people import Agent, Principal, Profile, User
+from ringback.domain.queues import Queue, QueueSettings
+from ringback.settings import Settings
+from ringback.store.tables import xuc_events
+from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
+
+URL = "/xuc/api/1.0"
+PASSWORD = "bruce-password-1"
+EVENT_URL = "http://127.0.0.1:9/xuc/events"
+
+
+def make_settings(database_url: str, **overrides: Any) -> Settings:
+    """Settings of a xuc 1.0 test server; every simulated call is answered."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "api_token": SERVICE_TOKEN,
+        "admin_password": ADMIN_PASSWORD,
+        "fast_password_hash": True,
+        "dispatcher": False,
+        "deprecated_api_hosts": ["testclient"],
+        "xuc_event_url": EVENT_URL,
+        "simulator_answer_rate": 1.0,
+        "simulator_ring_seconds": 2.0,
+        "simulator_handle_seconds": 20.0,
+        "xuc_no_answer_seconds": 18.0,
+    }
+    return Settings(**(values | overrides))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings of a xuc 1.0 test server."""
+    return make_settings(database_url)
+
+
+@pytest.fixture
+def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+    """A client of /xuc/api/1.0 from an allowed address, with users bruce, alicej, cquefia."""
+    for login in ("bruce", "alicej", "cquefia"):
+        add_user(services, login)
+    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+        yield c
+
+
+def add_user(services: bootstrap.Services, login: str) -> User:
+    """Create a user with PASSWORD."""
+    user = User(login=login, profile=Profile.SUPERVISOR, firstname=login.title())
+    return services.users.create(Principal.service(), user, PASSWORD)
+
+
+def add_queue(
+    services: bootstrap.Services, name: str = "Support", queue_id: int | None = None
+) -> Queue:
+    """Create a queue."""
+    return services.queues.create(Principal.service(), QueueSettings(name=name), queue_id)
+
+
+def add_agent(services: bootstrap.Services, agent_id: int, number: str, login: str | None) -> Agent:
+    """Create an agent."""
+    agent = Agent(id=agent_id, firstname="Ag", lastname=number, number=number, login=login)
+    return services.agents.create(Principal.service(), agent)
+
+
+def post(client: TestClient, path: str, body: Any) -> Any:
+    """POST a JSON body to a 1.0 method."""
+    return client.post(f"{URL}/{path}", json=body)
+
+
+def outbox(services: bootstrap.Services) -> list[dict[str, Any]]:
+    """Return the xuc events waiting for the eventUrl, in the order they happen."""
+    with services.store.engine.connect() as connection:
+        query = xuc_events.select().order_by(xuc_events.c.due_at, xuc_events.c.id)
+        return [dict(row) for row in connection.execute(query).mappings()]
