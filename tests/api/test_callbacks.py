@@ -162,11 +162,6 @@ def test_a_desired_time_when_the_queue_is_closed_is_refused(api: TestClient) -> 
     assert callback_total(api) == 0
 
 
-@pytest.mark.xfail(
-    reason="MISSING services/callbacks.py CallbackService._admit: max_per_bucket is stored but "
-    "never enforced (ARCHITECTURE.md section 2: a full bucket answers with proposals)",
-    strict=True,
-)
 def test_a_full_bucket_refuses_with_proposals(api: TestClient) -> None:
     create_queue(api, bucket_minutes=15, max_per_bucket=1, dedup="false")
     create_callback(api, 1, desired_time="2026-01-05T12:00:00Z")

@@ -167,6 +167,16 @@ def buckets_between(
     return starts
 
 
+def proposal_span(
+    desired: datetime, policy: CapacityPolicy, timezone: str
+) -> tuple[datetime, datetime]:
+    """The [first, end) span (UTC) holding every bucket start `proposals` looks at."""
+    desired, size = as_utc(desired, "desired"), policy.bucket_minutes
+    window = timedelta(minutes=policy.proposal_window_minutes)
+    end = max(desired + window, bucket_end(bucket_start(desired, size, timezone), size, timezone))
+    return bucket_start(desired - window, size, timezone), end
+
+
 def proposals(
     *,
     desired: datetime,
@@ -178,11 +188,10 @@ def proposals(
     """Open, future, non-full buckets around `desired` (UTC start -> room left), in time order."""
     desired, now = as_utc(desired, "desired"), as_utc(now, "now")
     size, tz = policy.bucket_minutes, hours.timezone
-    window = timedelta(minutes=policy.proposal_window_minutes)
-    end = max(desired + window, bucket_end(bucket_start(desired, size, tz), size, tz))
+    first, end = proposal_span(desired, policy, tz)
     last = horizon_end(policy, now, tz)
     room: dict[datetime, int] = {}
-    for start in buckets_between(desired - window, end, size, tz):
+    for start in buckets_between(first, end, size, tz):
         left = policy.max_per_bucket - used.get(start, 0)
         if now < start <= last and left > 0 and hours.is_open(start):
             room[start] = left

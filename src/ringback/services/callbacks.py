@@ -1,4 +1,9 @@
-"""Use cases on callbacks: create, read, list, cancel, record an attempt's outcome."""
+"""Use cases on callbacks: create, read, list, cancel, reschedule, record an attempt's outcome.
+
+Capacity (ARCHITECTURE.md section 2): every callback holds a place in the bucket of its first
+action time (desired time, now, or the next opening), from its creation until it is cancelled
+or expires; a reschedule moves the place. Retries and the dispatcher's own moves do not.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,13 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from ringback.domain import errors, retry
+from ringback.domain import capacity, errors, retry
 from ringback.domain.callbacks import Callback, StateChange, UccxFields, fail_attempt, record
 from ringback.domain.capacity import horizon_end
 from ringback.domain.numbers import normalize_number
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
-from ringback.domain.states import Event, Reason, State
+from ringback.domain.states import NOT_STARTED, Event, Reason, State
 from ringback.services import access
 from ringback.services.ports import CallbackQuery, Clock, Page, Store, Transaction
 
@@ -91,9 +96,58 @@ class CallbackService:
                 if earlier is not None:
                     return _replayed(earlier, request, queue)
             callback = self._admit(tx, queue, request, actor)
+            at, now = callback.next_action_at or callback.created_at, callback.created_at
+            bucket = take_place(tx, queue, at, now)
             tx.callbacks.add(callback, idempotency_key=request.idempotency_key)
+            tx.callbacks.book(callback.id, queue.id, bucket)
             tx.events.append(record(None, callback, event="create", actor=actor.name))
             return callback
+
+    def reschedule(
+        self, actor: Principal, callback_id: UUID, desired_time: datetime | None
+    ) -> Callback:
+        """Move a callback not yet started to a new desired time (None: now), with its place."""
+        with self._store.transaction() as tx:
+            before = _visible(tx, actor, callback_id)
+            if before.state not in NOT_STARTED:
+                raise errors.IllegalTransition(
+                    f"cannot reschedule a callback that is {before.state.value}",
+                    state=before.state.value, event="reschedule",
+                )  # fmt: skip
+            queue = _queue(tx, before.queue_id)
+            now = self._clock.now()
+            next_action = _first_action_time(queue, desired_time, now)
+            bucket = take_place(tx, queue, next_action, now, moving=before.id)
+            event = Event.RESCHEDULE_LATER if next_action > now else Event.RESCHEDULE_NOW
+            after = before.apply(
+                event, now=now, desired_time=desired_time, next_action_at=next_action,
+                expires_at=retry.expires_at(queue.retry, desired_time or next_action),
+            )  # fmt: skip
+            saved = _save(tx, before, after, event="reschedule", actor=actor.name)
+            tx.callbacks.book(before.id, queue.id, bucket)
+            return saved
+
+    def has_room(self, queue_id: int, at: datetime) -> bool:
+        """Tell whether the capacity bucket holding `at` has room for one more callback."""
+        with self._store.transaction(read_only=True) as tx:
+            queue = _queue(tx, queue_id)
+            policy = queue.capacity
+            start = capacity.bucket_start(at, policy.bucket_minutes, queue.timezone)
+            return tx.callbacks.bucket_use(queue.id, start) < policy.max_per_bucket
+
+    def availability(self, actor: Principal, queue_id: int, at: datetime) -> dict[datetime, int]:
+        """Return the open, future, non-full buckets around `at` with their room left.
+
+        Raises Closed when the queue is closed at `at` (nothing is proposed then).
+        """
+        access.require_queue(actor, queue_id)
+        with self._store.transaction(read_only=True) as tx:
+            queue = _queue(tx, queue_id)
+            if not queue.hours.is_open(at):
+                reason = queue.hours.closed_reason(at) or "closed"
+                message = f"queue {queue.name} is closed at {at.isoformat()}"
+                raise errors.Closed(message, reason=reason, at=at)
+            return _room_around(tx, queue, at, self._clock.now())
 
     def get(self, actor: Principal, callback_id: UUID) -> CallbackView:
         """Return a callback the actor may see, with its event history."""
@@ -204,6 +258,40 @@ class CallbackService:
             expires_at=retry.expires_at(queue.retry, request.desired_time or next_action),
             created_by=actor.name,
         )
+
+
+def take_place(
+    tx: Transaction, queue: Queue, at: datetime, now: datetime, *, moving: UUID | None = None
+) -> datetime:
+    """Return the start of the capacity bucket holding `at`, or raise CapacityFull.
+
+    The bucket stays locked until the transaction ends, so the place counted free here is
+    still free when the caller books it (`tx.callbacks.book`, once the callback is stored).
+    A callback `moving` within its own bucket keeps its place. Every use case that stores a
+    new callback outside `create` must call this too, or its callbacks escape capacity.
+    """
+    policy = queue.capacity
+    start = capacity.bucket_start(at, policy.bucket_minutes, queue.timezone)
+    if moving is not None and tx.callbacks.booked_bucket(moving) == start:
+        return start
+    tx.callbacks.lock_bucket(queue.id, start)
+    if tx.callbacks.bucket_use(queue.id, start) < policy.max_per_bucket:
+        return start
+    end = capacity.bucket_end(start, policy.bucket_minutes, queue.timezone)
+    room = _room_around(tx, queue, at, now)
+    raise errors.CapacityFull(
+        f"too many callbacks at desired time [{start.isoformat()}, {end.isoformat()}]",
+        bucket_start=start, bucket_end=end, proposals=room,
+    )  # fmt: skip
+
+
+def _room_around(tx: Transaction, queue: Queue, at: datetime, now: datetime) -> dict[datetime, int]:
+    """Return the open, future, non-full buckets around `at` and the room each has left."""
+    first, end = capacity.proposal_span(at, queue.capacity, queue.timezone)
+    used = tx.callbacks.bucket_uses(queue.id, first, end)
+    return capacity.proposals(
+        desired=at, now=now, policy=queue.capacity, hours=queue.hours, used=used
+    )
 
 
 def _require_attempt(tx: Transaction, callback: Callback) -> None:

@@ -254,14 +254,19 @@ class UccxService:
         )  # fmt: skip
 
     def csq_status(self, actor: Principal, csq: str) -> CsqStatus:
-        """Tell whether a CSQ accepts callbacks now: enabled and within its business hours."""
+        """Tell whether a CSQ accepts callbacks now: enabled, open, its current bucket not full."""
         if not csq:
             raise errors.Invalid("csq is required", field="csq")
         with self._store.transaction() as tx:
             queue = queue_named(tx, csq)
             _, updated_at = uccx_settings.load_connection(tx)
         access.require_queue(actor, queue.id, "queue")
-        accepting = queue.settings.accepting_callbacks and queue.hours.is_open(self._clock.now())
+        now = self._clock.now()
+        accepting = (
+            queue.settings.accepting_callbacks
+            and queue.hours.is_open(now)
+            and self._callbacks.has_room(queue.id, now)  # the current capacity bucket is not full
+        )
         return CsqStatus(accepting, updated_at or self.started_at)
 
     def position_offset(self, actor: Principal, contact_id: str, csq: str) -> int:

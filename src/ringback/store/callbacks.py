@@ -14,7 +14,7 @@ from sqlalchemy.sql import ColumnElement
 from ringback.domain.callbacks import Callback
 from ringback.domain.states import OPEN_STATES, State
 from ringback.services.ports import CallbackQuery, Page
-from ringback.store import claiming, rows
+from ringback.store import capacity, claiming, rows
 from ringback.store.tables import (
     callbacks,
 )
@@ -114,6 +114,37 @@ class SqlCallbacks:
             return
         key = func.hashtextextended(f"{queue_id}:{customer_number}", 0)
         self._c.execute(select(func.pg_advisory_xact_lock(key)))
+
+    def lock_bucket(self, queue_id: int, bucket_start: datetime) -> None:
+        """Hold, until the transaction ends, the right to book into this capacity bucket."""
+        capacity.lock_bucket(self._c, queue_id, bucket_start)
+
+    def bucket_use(self, queue_id: int, bucket_start: datetime) -> int:
+        """Count the callbacks holding a place in one capacity bucket."""
+        return capacity.used(self._c, queue_id, bucket_start)
+
+    def bucket_uses(self, queue_id: int, start: datetime, end: datetime) -> dict[datetime, int]:
+        """Count the places held per capacity bucket, for the buckets starting in [start, end)."""
+        return capacity.used_between(self._c, queue_id, start, end)
+
+    def booked_bucket(self, callback_id: UUID) -> datetime | None:
+        """Return the start of the capacity bucket a callback holds, None if it holds none."""
+        return capacity.booked_bucket(self._c, callback_id)
+
+    def book(self, callback_id: UUID, queue_id: int, bucket_start: datetime) -> None:
+        """Record that a stored callback holds a place in a bucket (moving it from another)."""
+        capacity.book(self._c, callback_id, queue_id, bucket_start)
+
+    def open_due_before(self, queue_id: int, end: datetime, limit: int) -> list[Callback]:
+        """Return a queue's open callbacks whose next action comes before `end`, soonest first."""
+        return self._many(
+            (
+                callbacks.c.queue_id == queue_id,
+                callbacks.c.state.in_(OPEN),
+                callbacks.c.next_action_at < end,
+            ),
+            callbacks.c.next_action_at, limit,
+        )  # fmt: skip
 
     def count_open_in_queue(self, queue_id: int) -> int:
         """Count the open callbacks of a queue."""

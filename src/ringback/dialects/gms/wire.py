@@ -1,0 +1,112 @@
+"""GMS on the wire: JSON or form bodies, ISO 8601 times with milliseconds, request items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from ringback.domain import errors
+from ringback.domain.callbacks import Callback
+from ringback.domain.states import gms_state
+
+#: where a request's URL points, as the document shows it (relative to the web application)
+URL_BASE = "/1/service/callback"
+FORM = "application/x-www-form-urlencoded"
+
+
+def fields(raw: bytes, content_type: str) -> dict[str, Any]:
+    """Return the body's keys: a JSON object, or a form; an empty body is no keys."""
+    if not raw.strip():
+        return {}
+    if content_type.startswith(FORM) or (not content_type and not raw.lstrip().startswith(b"{")):
+        return _form(raw)
+    try:
+        parsed = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise errors.Invalid(f"the body is neither a JSON object nor a form: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise errors.Invalid("the body must be a JSON object")
+    return parsed
+
+
+def _form(raw: bytes) -> dict[str, Any]:
+    try:
+        pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=True)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise errors.Invalid(f"the form body cannot be read: {exc}") from None
+    return dict(pairs)
+
+
+def text(values: dict[str, Any], name: str) -> str | None:
+    """Return a string member, None when absent; Invalid when it is not text."""
+    value = values.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise errors.Invalid(f"{name} must be a string", field=name)
+    return value
+
+
+def instant(value: str | None, name: str) -> datetime | None:
+    """Parse an ISO 8601 time ("2013-05-28T15:30:00.000Z"); without an offset it is UTC."""
+    if value is None or not value.strip():
+        return None
+    cleaned = value.strip()
+    if cleaned.endswith(("Z", "z")):
+        cleaned = cleaned[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise errors.Invalid(
+            f'{name} {value!r} is not an ISO 8601 time such as "2013-05-28T15:30:00.000Z"',
+            field=name,
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def timestamp(at: datetime) -> str:
+    """Show an instant as GMS does: UTC, milliseconds, Z."""
+    utc = at.astimezone(UTC)
+    return f"{utc.strftime('%Y-%m-%dT%H:%M:%S')}.{utc.microsecond // 1000:03d}Z"
+
+
+def slots(room: Mapping[datetime, int]) -> dict[str, int]:
+    """Return bucket starts and their room as GMS shows them, in time order."""
+    return {timestamp(start): left for start, left in sorted(room.items())}
+
+
+def url(service: str, callback: Callback) -> str:
+    """Return the request's URL as the document shows it."""
+    return f"{URL_BASE}/{service}/{callback.id}"
+
+
+def desired(callback: Callback) -> datetime:
+    """The time a request is for: its desired time, else when it was (or will be) first due."""
+    return callback.desired_time or callback.next_action_at or callback.created_at
+
+
+def outstanding_item(service: str, callback: Callback) -> dict[str, Any]:
+    """One item of Query-Callback: `_id`, `desired_time`, `url` (the document's names)."""
+    return {
+        "_id": str(callback.id),
+        "desired_time": timestamp(desired(callback)),
+        "url": url(service, callback),
+    }
+
+
+def admin_item(service: str, callback: Callback) -> dict[str, Any]:
+    """One request of the admin query, with the keys GMS always returns, in its order."""
+    state, reason = gms_state(callback.state, callback.reason)
+    return {
+        "_id": str(callback.id),
+        "_desired_time": timestamp(desired(callback)),
+        "_service_name": service,
+        "_callback_state": state,
+        "_expiration_time": timestamp(callback.expires_at) if callback.expires_at else None,
+        "_customer_number": callback.customer_number,
+        "_url": url(service, callback),
+        "_callback_reason": reason,
+    }

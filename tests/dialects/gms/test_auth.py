@@ -1,0 +1,66 @@
+"""Who may call the GMS dialect: HTTP Basic, Bearer, a trusted host; rights per service."""
+
+from __future__ import annotations
+
+import base64
+
+from starlette.testclient import TestClient
+
+from ringback import bootstrap
+from ringback.domain.people import Principal, Profile, Rights, User
+from ringback.settings import Settings
+from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
+from tests.dialects.gms.conftest import ADMIN, BASE, SERVICE_EXCEPTION, add_service, error
+
+START = {"_customer_number": "5115"}
+
+
+def basic(login: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
+
+
+def test_without_credentials_the_answer_is_401_with_a_challenge(
+    gms: TestClient, services: bootstrap.Services
+) -> None:
+    add_service(services)
+    del gms.headers["Authorization"]
+    response = gms.post(f"{BASE}/BasicCallback", json=START)
+    body = error(response, SERVICE_EXCEPTION, 401)
+    assert body["message"] == "authentication required"
+    assert "Basic" in response.headers["WWW-Authenticate"]
+    for header in ("Basic %%%", basic("admin", "wrong"), "Digest abc", "Bearer nope"):
+        response = gms.post(f"{BASE}/BasicCallback", json=START, headers={"Authorization": header})
+        error(response, SERVICE_EXCEPTION, 401)
+
+
+def test_basic_and_bearer_credentials_are_accepted(
+    gms: TestClient, services: bootstrap.Services
+) -> None:
+    add_service(services, dedup="false")
+    for header in (basic("admin", ADMIN_PASSWORD), f"Bearer {SERVICE_TOKEN}"):
+        response = gms.post(f"{BASE}/BasicCallback", json=START, headers={"Authorization": header})
+        assert response.status_code == 200, response.text
+
+
+def test_a_trusted_host_needs_no_credentials(
+    settings: Settings, services: bootstrap.Services
+) -> None:
+    add_service(services)
+    trusted = settings.model_copy(update={"trusted_hosts": ["testclient"]})
+    with TestClient(bootstrap.build_app(trusted, services)) as client:
+        assert client.post(f"{BASE}/BasicCallback", json=START).status_code == 200
+        bad = client.post(f"{BASE}/BasicCallback", json=START, headers={"Authorization": "x y"})
+        assert bad.status_code == 401  # credentials, when given, decide
+
+
+def test_a_supervisor_sees_only_the_services_of_their_queues(
+    gms: TestClient, services: bootstrap.Services
+) -> None:
+    mine = add_service(services, "Mine")
+    add_service(services, "Theirs")
+    supervisor = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(mine.id,)))
+    services.users.create(Principal.service(), supervisor, password="sup-password-1")
+    headers = {"Authorization": basic("sup", "sup-password-1")}
+    assert gms.post(f"{BASE}/Mine", json=START, headers=headers).status_code == 200
+    error(gms.post(f"{BASE}/Theirs", json=START, headers=headers), SERVICE_EXCEPTION, 404)
+    assert list(gms.get(ADMIN, headers=headers).json()) == ["Mine"]
