@@ -13,12 +13,15 @@ from sqlalchemy import Engine
 
 from ringback import runtime
 from ringback.api.app import create_app
-from ringback.dialects import uccx
+from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
+from ringback.dialects import xuc as xuc_rest
 from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
+from ringback.services.ameyo import AmeyoService, SessionPolicy
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
+from ringback.services.gms import GmsService
 from ringback.services.passwords import Argon2PasswordHasher
 from ringback.services.ports import Clock, PasswordHasher
 from ringback.services.queues import QueueService
@@ -53,11 +56,13 @@ class Services:
     events: EventService
     webhooks: WebhookService
     uccx: UccxService
-    # --- XiVO config-mgt (issue 5) ---
-    # --- xuc 2.0 REST (issue 6) ---
-    # --- xuc 1.0 phones and events (issue 6) ---
-    # --- GMS (issue 7) ---
-    # --- Ameyo (issue 7) ---
+    xivo: xivo_configmgt.XivoServices
+    xuc_auth: xuc_rest.XucAuthService
+    contacts: xuc_rest.ContactService
+    qualifications: xuc_rest.QualificationService
+    phones: xuc_legacy.PhoneService
+    gms: GmsService
+    ameyo: AmeyoService
 
 
 @dataclass
@@ -94,11 +99,23 @@ def build_services(
         events=EventService(store),
         webhooks=WebhookService(store, clock),
         uccx=uccx_service,
-        # --- XiVO config-mgt (issue 5) ---
-        # --- xuc 2.0 REST (issue 6) ---
-        # --- xuc 1.0 phones and events (issue 6) ---
-        # --- GMS (issue 7) ---
-        # --- Ameyo (issue 7) ---
+        xivo=xivo_configmgt.build_services(store, clock, settings),
+        xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
+        contacts=xuc_rest.ContactService(store, clock),
+        qualifications=xuc_rest.QualificationService(store),
+        phones=runtime.phone_service(settings, store, clock, users),
+        gms=GmsService(store, clock, callbacks),
+        ameyo=AmeyoService(
+            store,
+            clock,
+            users,
+            callbacks,
+            SessionPolicy(
+                ttl=timedelta(seconds=settings.ameyo_session_ttl_seconds),
+                max_failed_logins=settings.ameyo_max_failed_logins,
+                lockout=timedelta(seconds=settings.ameyo_login_lockout_seconds),
+            ),
+        ),
     )
 
 
@@ -162,9 +179,10 @@ def build_app(settings: Settings, services: Services) -> FastAPI:
 
     app = create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
     app.router.routes.append(uccx.route(services, settings))
-    # --- XiVO config-mgt (issue 5) ---
-    # --- xuc 2.0 REST (issue 6) ---
-    # --- xuc 1.0 phones and events (issue 6) ---
-    # --- GMS (issue 7) ---
-    # --- Ameyo (issue 7) ---
+    app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
+    for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
+        app.mount(prefix, xuc_app)
+    app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))
+    app.mount(gms.PREFIX, gms.build(services, settings))
+    app.mount(ameyo.PREFIX, ameyo.build(services, settings))
     return app

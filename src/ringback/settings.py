@@ -59,12 +59,62 @@ class Settings(BaseSettings):
     simulator_ring_seconds: float = Field(default=2.0, ge=0)
     simulator_handle_seconds: float = Field(default=20.0, ge=0)
 
-    # --- UCCX simulator (issue 4) ---
-    # --- XiVO config-mgt (issue 5) ---
-    # --- xuc 2.0 REST (issue 6) ---
-    # --- xuc 1.0 phones and events (issue 6) ---
-    # --- GMS (issue 7) ---
-    # --- Ameyo (issue 7) ---
+    # UCCX simulator.
+    #: how long a UCCX callback whose caller is still queued live waits before the next look-up
+    uccx_recheck_seconds: float = Field(default=10.0, gt=0)
+    # XiVO config-mgt.
+    #: where the dissuasion sound files are (names `<queue name>_*`, extension ignored)
+    xivo_sounds_dir: str = "/var/lib/xivo/sounds/playback"
+    #: the queue offered to every queue as a dissuasion destination (XiVO's custom.env)
+    xivo_default_dissuasion_queue: str | None = None
+    #: the largest callback-request CSV import, in bytes and in data lines
+    xivo_csv_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    xivo_csv_max_lines: int = Field(default=20000, ge=1)
+    # xuc 2.0 REST.
+    #: HS256 secret of xuc tokens (>= 32 characters); unset: generated once, kept in the database
+    xuc_jwt_secret: SecretStr | None = None
+    #: lifetime of a xuc token, in seconds
+    xuc_token_ttl_seconds: int = Field(default=3600, ge=60)
+    #: failed xuc logins allowed per account, and per client address, within the window
+    xuc_login_failures_per_account: int = Field(default=5, ge=1)
+    xuc_login_failures_per_address: int = Field(default=20, ge=1)
+    xuc_login_failure_window_seconds: int = Field(default=900, ge=1)
+    #: OpenID Connect: access tokens (RS256) from this issuer, for this audience
+    xuc_oidc_enabled: bool = False
+    xuc_oidc_issuer: str | None = None
+    xuc_oidc_audience: str | None = None
+    #: the keys: a JWKS URL (fetched and cached) or a PEM public key
+    xuc_oidc_jwks_url: str | None = None
+    xuc_oidc_public_key: str | None = None
+    xuc_oidc_jwks_cache_seconds: int = Field(default=300, ge=0)
+    #: the claim naming the ringback user
+    xuc_oidc_login_claim: str = "preferred_username"
+    xuc_oidc_leeway_seconds: int = Field(default=30, ge=0)
+    #: CAS server base URL (its /serviceValidate is called); unset: CAS disabled
+    xuc_cas_server_url: str | None = None
+    #: SSO through a front proxy: the header carrying the login, and the proxies trusted to set it
+    xuc_sso_enabled: bool = False
+    xuc_sso_header: str = "X-Remote-User"
+    xuc_sso_proxies: list[str] = Field(default_factory=list)
+    # xuc 1.0 phones and events.
+    #: client addresses allowed to use the deprecated xuc 1.0 APIs (xuc's DEPRECATED_API_HOST)
+    deprecated_api_hosts: list[str] = Field(default_factory=list)
+    #: xuc's eventUrl: where xuc events (PhoneEvent, callback events...) are POSTed; unset: none
+    xuc_event_url: str | None = None
+    #: signs each event POST like the webhooks (X-Ringback-Signature); unset: unsigned
+    xuc_event_secret: SecretStr | None = None
+    #: the region whose international access code xuc's dial recognises (00, 011...)
+    xuc_default_region: str = Field(default="FR", min_length=2, max_length=2)
+    #: the line number given to the first user that uses a phone API; later ones count up
+    xuc_first_line: int = Field(default=1000, ge=1)
+    #: how long the simulated phones ring before giving up
+    xuc_no_answer_seconds: float = Field(default=15.0, ge=0)
+    # Ameyo.
+    #: lifetime of an Ameyo sessionId from POST /ameyorestapi/session/userLogin
+    ameyo_session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
+    #: failed Ameyo logins of one userId that lock it out for ameyo_login_lockout_seconds
+    ameyo_max_failed_logins: int = Field(default=5, ge=1)
+    ameyo_login_lockout_seconds: int = Field(default=300, ge=1)
 
     @model_validator(mode="after")
     def _dial_timeout_below_lease(self) -> Settings:

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from ringback import __version__
 from ringback.api import errors, health
 from ringback.api.limits import DeclaredBodyLimit
-from ringback.api.v1 import agents, auth, callbacks, events, queues, users, webhooks
+from ringback.api.v1 import agents, auth, callbacks, events, qualifications, queues, users, webhooks
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -29,11 +29,8 @@ def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
     )
     api.state.services = services
     errors.install(api)
-    for module in (auth, queues, users, agents, callbacks, events, webhooks):
+    for module in (auth, queues, users, agents, callbacks, events, webhooks, qualifications):
         api.include_router(module.router)
-    from ringback.api.v1 import qualifications  # xuc 2.0 REST (issue 6)
-
-    api.include_router(qualifications.router)
     return api
 
 

@@ -11,8 +11,8 @@ import contextlib
 import json
 import logging
 import time
-from dataclasses import dataclass  # xuc 1.0 phones and events (issue 6)
-from typing import Any  # xuc 1.0 phones and events (issue 6)
+from dataclasses import dataclass
+from typing import Any
 
 import httpx2
 
@@ -20,7 +20,7 @@ from ringback.domain import errors
 from ringback.services import signing
 from ringback.services.events import event_payload
 from ringback.services.webhooks import Batch, OutboxService
-from ringback.services.xuc_events import XucEventFeed  # xuc 1.0 phones and events (issue 6)
+from ringback.services.xuc_events import XucEventFeed
 
 log = logging.getLogger("ringback.outbox")
 TIMEOUT = httpx2.Timeout(connect=3.0, read=10.0, write=5.0, pool=5.0)
@@ -37,7 +37,7 @@ class OutboxWorker:
         self._owner = owner
         self._poll_seconds = poll_seconds
         self._client = client or httpx2.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
-        # xuc 1.0 phones and events (issue 6): the eventUrl, fed by the same loop
+        # xuc's eventUrl, fed by the same loop
         self._xuc = XucEventSender(service.xuc_feed(), xuc, owner, self._client) if xuc else None
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -48,7 +48,7 @@ class OutboxWorker:
                 batches = await asyncio.to_thread(self._service.take, self._owner)
                 await asyncio.gather(*(self._send(batch) for batch in batches))
                 busy = bool(batches)
-                if self._xuc is not None:  # xuc 1.0 phones and events (issue 6)
+                if self._xuc is not None:
                     busy = await self._xuc.deliver() or busy
             except errors.Unavailable as exc:
                 log.warning("outbox paused: %s", exc.message)
@@ -87,7 +87,7 @@ class OutboxWorker:
         return f"HTTP {response.status_code}"
 
 
-# --- xuc 1.0 phones and events (issue 6) ---
+# xuc's eventUrl: one event per POST.
 #: how long one lease of the xuc feed may spend POSTing (the lease lasts LEASE_SECONDS, 60)
 XUC_SEND_SECONDS = 20.0
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from ringback.domain.callbacks import Callback, StateChange
@@ -18,6 +18,11 @@ from ringback.domain.people import Agent, User
 from ringback.domain.queues import Queue
 from ringback.domain.states import State
 from ringback.domain.webhooks import Subscription
+
+if TYPE_CHECKING:  # these modules import ports themselves; annotations only, no runtime cycle
+    from ringback.services.contacts import ContactRepository
+    from ringback.services.qualifications import QualificationRepository
+    from ringback.services.xuc_auth import PushTokenRepository
 
 
 class Clock(Protocol):
@@ -236,6 +241,30 @@ class CallbackRepository(Protocol):
         """Return the open callbacks of a queue, earliest queue start time first."""
         ...
 
+    def lock_bucket(self, queue_id: int, bucket_start: datetime) -> None:
+        """Hold, until the transaction ends, the right to book into this capacity bucket."""
+        ...
+
+    def bucket_use(self, queue_id: int, bucket_start: datetime) -> int:
+        """Count the callbacks holding a place in one capacity bucket."""
+        ...
+
+    def bucket_uses(self, queue_id: int, start: datetime, end: datetime) -> dict[datetime, int]:
+        """Count the places held per capacity bucket, for the buckets starting in [start, end)."""
+        ...
+
+    def booked_bucket(self, callback_id: UUID) -> datetime | None:
+        """Return the start of the capacity bucket a callback holds, None if it holds none."""
+        ...
+
+    def book(self, callback_id: UUID, queue_id: int, bucket_start: datetime) -> None:
+        """Record that a stored callback holds a place in a bucket (moving it from another)."""
+        ...
+
+    def open_due_before(self, queue_id: int, end: datetime, limit: int) -> list[Callback]:
+        """Return a queue's open callbacks whose next action comes before `end`, soonest first."""
+        ...
+
 
 class EventLog(Protocol):
     """The append-only record of every state change."""
@@ -363,11 +392,11 @@ class Transaction(Protocol):
     secrets: SecretRepository
     webhooks: WebhookRepository
     dialect_settings: DialectSettingsRepository
-    # --- XiVO config-mgt (issue 5) ---
-    # --- xuc 2.0 REST (issue 6) ---
-    # --- xuc 1.0 phones and events (issue 6) ---
-    # --- capacity and GMS (issue 7) ---
-    # --- Ameyo (issue 7) ---
+    contacts: ContactRepository
+    qualifications: QualificationRepository
+    push_tokens: PushTokenRepository
+    # The XiVO, xuc 1.0 and Ameyo repositories are declared by their use cases' own extensions
+    # of this protocol: XivoTransaction, PhoneTransaction and XucEventTransaction, AmeyoTransaction.
 
 
 class Store(Protocol):

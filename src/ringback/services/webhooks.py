@@ -16,7 +16,7 @@ from ringback.domain.webhooks import Subscription
 from ringback.services import access
 from ringback.services.ports import Clock, Store
 
-if TYPE_CHECKING:  # xuc 1.0 phones and events (issue 6)
+if TYPE_CHECKING:
     from ringback.services.xuc_events import XucEventFeed, XucEventStore
 
 BATCH = 100
@@ -131,7 +131,6 @@ class OutboxService:
                 last_error=error[:500],
             )  # fmt: skip
 
-    # --- xuc 1.0 phones and events (issue 6) ---
     def xuc_feed(self) -> XucEventFeed:
         """Return the xuc eventUrl feed, on this outbox's store and clock."""
         from ringback.services.xuc_events import XucEventFeed  # here: an import cycle

@@ -10,7 +10,14 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.store import callbacks, repositories, webhooks
+from ringback.services.ameyo import AmeyoRepository
+from ringback.services.contacts import ContactRepository
+from ringback.services.phones import PhoneRepository
+from ringback.services.qualifications import QualificationRepository
+from ringback.services.xivo_ports import XivoRepository
+from ringback.services.xuc_auth import PushTokenRepository
+from ringback.services.xuc_events import XucEventRepository
+from ringback.store import ameyo, callbacks, phones, repositories, webhooks, xivo, xuc
 from ringback.store.engine import READ_ONLY
 
 
@@ -29,11 +36,13 @@ class SqlTransaction:
         self.dialect_settings: ports.DialectSettingsRepository = repositories.SqlDialectSettings(
             connection
         )
-        # --- XiVO config-mgt (issue 5) ---
-        # --- xuc 2.0 REST (issue 6) ---
-        # --- xuc 1.0 phones and events (issue 6) ---
-        # --- capacity and GMS (issue 7) ---
-        # --- Ameyo (issue 7) ---
+        self.xivo: XivoRepository = xivo.SqlXivo(connection)
+        self.contacts: ContactRepository = xuc.SqlContacts(connection)
+        self.qualifications: QualificationRepository = xuc.SqlQualifications(connection)
+        self.push_tokens: PushTokenRepository = xuc.SqlPushTokens(connection)
+        self.xuc_phones: PhoneRepository = phones.SqlPhones(connection)
+        self.xuc_events: XucEventRepository = phones.SqlXucEvents(connection)
+        self.ameyo: AmeyoRepository = ameyo.SqlAmeyo(connection)
 
 
 class SqlStore:

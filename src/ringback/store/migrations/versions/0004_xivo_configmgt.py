@@ -1,4 +1,4 @@
-"""XiVO config-mgt: tickets, list and period columns, dissuasion (issue 5)
+"""XiVO config-mgt: tickets, list and period columns, dissuasion
 
 Revision ID: 0004
 Revises: 0003

@@ -1,4 +1,4 @@
-"""xuc 2.0: personal contacts, qualification answers, push tokens (issue 6)
+"""xuc 2.0: personal contacts, qualification answers, push tokens
 
 Revision ID: 0005
 Revises: 0004

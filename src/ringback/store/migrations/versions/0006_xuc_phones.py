@@ -1,4 +1,4 @@
-"""xuc 1.0: phone states, call history, xuc event subscriptions (issue 6)
+"""xuc 1.0: phone states, call history, xuc event subscriptions
 
 Revision ID: 0006
 Revises: 0005

@@ -1,4 +1,4 @@
-"""capacity bucket counters and GMS fields (issue 7)
+"""capacity bookings
 
 Creates capacity_bookings and books every open callback into the bucket of its next action, so
 that capacity counts the callbacks stored before this revision too.

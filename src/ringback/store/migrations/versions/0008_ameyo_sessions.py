@@ -1,4 +1,4 @@
-"""Ameyo sessions (issue 7)
+"""Ameyo sessions
 
 Revision ID: 0008
 Revises: 0007
