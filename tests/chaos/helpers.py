@@ -27,7 +27,10 @@ def seed(url: str, count: int) -> list[str]:
     # The dispatchers run on the wall clock: the callbacks must be created on it too.
     services = memory_services(FakeClock(datetime.now(UTC)), database_url=url)
     actor = Principal.service()
-    settings = QueueSettings(name="Chaos", telephony=TelephonyKind.WEBHOOK, dedup=Dedup.OFF)
+    # Every callback is due now: a bucket as large as the run, so that capacity refuses none.
+    settings = QueueSettings(
+        name="Chaos", telephony=TelephonyKind.WEBHOOK, dedup=Dedup.OFF, max_per_bucket=count
+    )
     queue = services.queues.create(actor, settings)
     ids = []
     for n in range(count):

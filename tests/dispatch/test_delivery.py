@@ -229,6 +229,8 @@ def test_a_deferred_delivery_waits_without_using_an_attempt(
             for count in (2, 3):
                 clock.advance(seconds=30)
                 await wait_until(lambda n=count: len(telephony.delivered) == n)
+                # The deferral must be written before the clock moves again.
+                await wait_until(lambda n=count: len(events(local, callback_id)) == 2 * n + 1)
             await wait_until(lambda: all_in(local, [callback_id], State.OFFERED))
 
     asyncio.run(scenario())
