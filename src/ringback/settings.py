@@ -59,9 +59,11 @@ class Settings(BaseSettings):
     simulator_ring_seconds: float = Field(default=2.0, ge=0)
     simulator_handle_seconds: float = Field(default=20.0, ge=0)
 
-    # UCCX simulator.
+
+    # The UCCX adapter.
     #: how long a UCCX callback whose caller is still queued live waits before the next look-up
     uccx_recheck_seconds: float = Field(default=10.0, gt=0)
+
     # XiVO config-mgt.
     #: where the dissuasion sound files are (names `<queue name>_*`, extension ignored)
     xivo_sounds_dir: str = "/var/lib/xivo/sounds/playback"
@@ -70,6 +72,7 @@ class Settings(BaseSettings):
     #: the largest callback-request CSV import, in bytes and in data lines
     xivo_csv_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     xivo_csv_max_lines: int = Field(default=20000, ge=1)
+
     # xuc 2.0 REST.
     #: HS256 secret of xuc tokens (>= 32 characters); unset: generated once, kept in the database
     xuc_jwt_secret: SecretStr | None = None
@@ -96,6 +99,7 @@ class Settings(BaseSettings):
     xuc_sso_enabled: bool = False
     xuc_sso_header: str = "X-Remote-User"
     xuc_sso_proxies: list[str] = Field(default_factory=list)
+
     # xuc 1.0 phones and events.
     #: client addresses allowed to use the deprecated xuc 1.0 APIs (xuc's DEPRECATED_API_HOST)
     deprecated_api_hosts: list[str] = Field(default_factory=list)
@@ -109,6 +113,7 @@ class Settings(BaseSettings):
     xuc_first_line: int = Field(default=1000, ge=1)
     #: how long the simulated phones ring before giving up
     xuc_no_answer_seconds: float = Field(default=15.0, ge=0)
+
     # Ameyo.
     #: lifetime of an Ameyo sessionId from POST /ameyorestapi/session/userLogin
     ameyo_session_ttl_seconds: int = Field(default=8 * 3600, ge=60)
