@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringback.dialects.ameyo import errors, params, wire
+from ringback.dialects.bodies import read_capped
 from ringback.domain import errors as domain_errors
 from ringback.domain.people import Principal
 from ringback.services.ameyo import AmeyoService
@@ -94,16 +95,10 @@ async def _params(request: Request) -> params.Params:
 
 async def _body(request: Request) -> bytes:
     """Read the body, refusing one above MAX_BODY_BYTES without reading it all."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise errors.AmeyoFailure(
-                413, errors.TOO_LARGE, f"the body exceeds {MAX_BODY_BYTES} bytes"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
+    body = await read_capped(request, MAX_BODY_BYTES)
+    if len(body) > MAX_BODY_BYTES:
+        raise errors.AmeyoFailure(413, errors.TOO_LARGE, f"the body exceeds {MAX_BODY_BYTES} bytes")
+    return body
 
 
 def _check_body_id(body: bytes, callback_id: str) -> None:

@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ringback.dialects.bodies import read_capped
 from ringback.dialects.gms import auth, wire
 from ringback.dialects.gms.errors import Operation, answer
 from ringback.domain import errors as domain_errors
@@ -108,14 +109,10 @@ class _Server:
         return auth.principal(authorization, host, self._users, self._trusted)
 
     async def _body(self, request: Request) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in request.stream():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self._max_body:
-                raise domain_errors.Invalid(f"the body is larger than {self._max_body} bytes")
-        return b"".join(chunks)
+        body = await read_capped(request, self._max_body)
+        if len(body) > self._max_body:
+            raise domain_errors.Invalid(f"the body is larger than {self._max_body} bytes")
+        return body
 
 
 def _start(services: Any, service: str, actor: Principal, body: Body) -> Response:

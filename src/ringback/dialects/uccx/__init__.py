@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
+from ringback.dialects.bodies import read_capped
 from ringback.dialects.uccx import auth, errors, handlers
 from ringback.dialects.uccx.settings_xml import MAX_SETTINGS_BYTES
 from ringback.dialects.uccx.wire import MEDIA_TYPE, Params, Reply, render
@@ -60,14 +61,7 @@ def build(services: Any, settings: Settings) -> FastAPI:
 
 async def _body(request: Request) -> bytes:
     """Read the body up to the settings limit (a bigger one is refused by setsettings)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_SETTINGS_BYTES:
-            break  # enough to know it is too big; the rest is never read
-    return b"".join(chunks)
+    return await read_capped(request, MAX_SETTINGS_BYTES)
 
 
 def _serve(

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from ringback.dialects.bodies import read_capped
 from ringback.dialects.xuc_legacy import errors, handlers
 from ringback.dialects.xuc_legacy.errors import XucError
 from ringback.dialects.xuc_legacy.wire import MAX_BODY_BYTES, Target
@@ -76,12 +77,5 @@ def _method(request: Request) -> handlers.Method:
 
 
 async def _body(request: Request) -> bytes:
-    """Read the body, stopping one byte past the limit (wire.Body refuses it)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            break
-    return b"".join(chunks)
+    """Read the body, stopping past the limit (wire.Body refuses it)."""
+    return await read_capped(request, MAX_BODY_BYTES)
