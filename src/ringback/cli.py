@@ -82,6 +82,9 @@ def _announce(settings: Settings, credentials: bootstrap.Credentials) -> None:
     typer.echo(f"  native API   {base}/api/v1   docs {base}/api/v1/docs")
     typer.echo(f"  OpenAPI      {base}/api/v1/openapi.json")
     typer.echo(f"  health       {base}/health   {base}/ready   {base}/metrics")
+    typer.echo(f"  UCCX         {base}/callbackmanagement?operation=checkserverstatus")
+    typer.echo(f"  XiVO         {base}/configmgt/api/1.0   {base}/xuc/api/2.0   {base}/xuc/api/1.0")
+    typer.echo(f"  GMS, Ameyo   {base}/genesys/1   {base}/ameyorestapi")
     if credentials.admin_password:
         typer.echo(f"  admin        login admin, password {credentials.admin_password}")
     if credentials.service_token:
