@@ -221,3 +221,41 @@ def test_an_expired_callback_frees_its_place_a_completed_one_keeps_it(
         with services.store.transaction() as tx:  # as the dispatcher or the sweep ends it
             assert tx.callbacks.update(booked.evolve(state=state))
         assert services.callbacks.has_room(1, at) is room_after
+
+
+def test_concurrent_reschedules_into_one_bucket_never_exceed_its_capacity(
+    services: bootstrap.Services,
+) -> None:
+    add_queue(services, bucket_minutes=15, max_per_bucket=5)
+    noon = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    later = [noon + timedelta(hours=1, minutes=15 * (i % 10)) for i in range(40)]  # 4 a bucket
+    movers = [book(services, f"+3361200{i:04d}", at) for i, at in enumerate(later)]
+    book(services, "+33612999999", noon)  # one place of five already taken
+    start_together = threading.Barrier(min(WORKERS, len(movers)))
+
+    def move(index: int) -> str:
+        if index < WORKERS:
+            start_together.wait(timeout=60)
+        for _ in range(MAX_TRIES):
+            try:
+                services.callbacks.reschedule(
+                    SERVICE, movers[index].id, noon + timedelta(minutes=7)
+                )
+            except errors.CapacityFull:
+                return "full"
+            except errors.Unavailable:  # SQLite busy past its timeout: a client retries a 503
+                continue
+            return "moved"
+        return "gave up"
+
+    with ThreadPoolExecutor(max_workers=min(WORKERS, len(movers))) as pool:
+        outcomes = Counter(pool.map(move, range(len(movers))))
+    assert outcomes == {"moved": 4, "full": len(movers) - 4}
+    with services.store.engine.connect() as connection:
+        query = (
+            select(func.count())
+            .select_from(capacity_bookings)
+            .where(capacity_bookings.c.bucket_start == noon)
+        )
+        assert connection.execute(query).scalar_one() == 5
+    assert services.callbacks.has_room(1, noon) is False

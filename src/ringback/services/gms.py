@@ -18,14 +18,17 @@ from ringback.domain.callbacks import Callback
 from ringback.domain.numbers import normalize_number
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
-from ringback.services import access
+from ringback.domain.states import OPEN_STATES
 from ringback.services.callbacks import CallbackService, NewCallback
-from ringback.services.ports import Clock, Store, Transaction
+from ringback.services.ports import CallbackQuery, Clock, Store, Transaction
 from ringback.services.queues import queue_named
 
 #: the GMS default of the admin query: requests due in the next 24 hours, 500 per service
 ADMIN_WINDOW = timedelta(hours=24)
 ADMIN_MAX = 500
+#: the most requests Query-Callback lists for one number (a number rarely has more than 2)
+QUERY_MAX = 500
+OPEN_STATE_LIST = sorted(OPEN_STATES)
 MAX_PROPERTIES = 100
 MAX_PROPERTY_KEY = 128
 MAX_PROPERTY_TEXT = 4096
@@ -59,6 +62,7 @@ class GmsService:
         """Start-Callback: book a callback in the service (now, or at the desired time)."""
         queue = self._service(actor, service)
         _check_properties(properties)
+        desired_time = self._future_or_none(desired_time)
         request = NewCallback(
             queue_id=queue.id, phone_number=number, desired_time=desired_time,
             properties=dict(properties),
@@ -87,7 +91,11 @@ class GmsService:
         """Reschedule-Callback: move a request not yet started to a new desired time."""
         callback = self._request(actor, service, request_id)
         try:
-            return self._callbacks.reschedule(actor, callback.id, desired_time)
+            return self._callbacks.reschedule(
+                actor, callback.id, self._future_or_none(desired_time)
+            )
+        except errors.Invalid as exc:
+            raise _in_gms_names(exc, "_new_desired_time") from exc
         except errors.IllegalTransition as exc:
             raise _not_pending(exc, request_id) from exc
 
@@ -95,10 +103,14 @@ class GmsService:
         """Query-Callback: the open requests of one number in the service, soonest first."""
         queue = self._service(actor, service)
         normalized = normalize_number(number, queue.numbers, field="customer_number")
+        # Filtered in the database: a busy service holds far more requests than one number does.
+        query = CallbackQuery(
+            queue_ids=[queue.id], states=OPEN_STATE_LIST, customer_number=normalized,
+            limit=QUERY_MAX,
+        )  # fmt: skip
         with self._store.transaction(read_only=True) as tx:
-            found = tx.callbacks.open_in_queue(queue.id)
-        mine = [c for c in found if c.customer_number == normalized]
-        return sorted(mine, key=lambda c: c.desired_time or c.next_action_at or c.created_at)
+            found = tx.callbacks.find(query).items
+        return sorted(found, key=lambda c: c.desired_time or c.next_action_at or c.created_at)
 
     def availability(
         self, actor: Principal, service: str, at: datetime | None
@@ -116,11 +128,16 @@ class GmsService:
             queues = _services(tx, actor, target)
             return {q.name: tx.callbacks.open_due_before(q.id, end, limit) for q in queues}
 
+    def _future_or_none(self, desired_time: datetime | None) -> datetime | None:
+        """A desired time already past asks for now: kept, it would date the callback's expiry
+        from the past, and a request a TTL late would expire before its first dial."""
+        if desired_time is None or desired_time > self._clock.now():
+            return desired_time
+        return None
+
     def _service(self, actor: Principal, name: str) -> Queue:
         with self._store.transaction(read_only=True) as tx:
-            queue = queue_named(tx, name)
-        access.require_queue(actor, queue.id, f"callback service {name!r}")
-        return queue
+            return _visible_service(tx, actor, name)
 
     def _request(self, actor: Principal, service: str, request_id: str) -> Callback:
         """Return the request `request_id` of the service, or NotFound."""
@@ -144,10 +161,17 @@ def _not_pending(exc: errors.IllegalTransition, request_id: str) -> errors.Illeg
 
 def _services(tx: Transaction, actor: Principal, target: str | None) -> list[Queue]:
     if target:
-        queue = queue_named(tx, target)
-        access.require_queue(actor, queue.id, f"callback service {target!r}")
-        return [queue]
+        return [_visible_service(tx, actor, target)]
     return [q for q in tx.queues.all() if actor.may_see_queue(q.id)]
+
+
+def _visible_service(tx: Transaction, actor: Principal, name: str) -> Queue:
+    """Return the service `name` if the actor may use it; a foreign one is answered exactly as
+    an unknown one, so that its existence stays hidden."""
+    queue = queue_named(tx, name)
+    if not actor.may_see_queue(queue.id):
+        raise errors.NotFound(f"queue {name!r} does not exist")
+    return queue
 
 
 def _check_properties(properties: dict[str, Any]) -> None:
@@ -163,10 +187,18 @@ def _check_properties(properties: dict[str, Any]) -> None:
             raise errors.Invalid(f"property {key} is longer than {MAX_PROPERTY_TEXT} characters")
 
 
+def _in_gms_names(exc: errors.Invalid, desired_name: str) -> errors.Invalid:
+    """Name the desired time as the caller sent it (`_desired_time`, `_new_desired_time`)."""
+    if exc.field != "desired_time":
+        return exc
+    message = exc.message.replace("desired_time", desired_name, 1)
+    return errors.Invalid(message, field=desired_name)
+
+
 def _with_exception_rule(exc: errors.Invalid, number: str, queue: Queue) -> errors.Invalid:
     """Name the exception pattern that refused the number, as GMS does; other errors as they are."""
     if exc.field != "phone_number":
-        return exc
+        return _in_gms_names(exc, "_desired_time")
     bare = _SEPARATORS.sub("", number)
     for pattern in queue.numbers.exceptions:
         if re.fullmatch(pattern, bare) or re.fullmatch(pattern, number):

@@ -10,7 +10,15 @@ from ringback import bootstrap
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
-from tests.dialects.gms.conftest import ADMIN, BASE, SERVICE_EXCEPTION, add_service, error
+from tests.dialects.gms.conftest import (
+    ADMIN,
+    BASE,
+    CALLBACK_EXCEPTION,
+    EXCEPTION_AVAILABILITY,
+    SERVICE_EXCEPTION,
+    add_service,
+    error,
+)
 
 START = {"_customer_number": "5115"}
 
@@ -64,3 +72,30 @@ def test_a_supervisor_sees_only_the_services_of_their_queues(
     assert gms.post(f"{BASE}/Mine", json=START, headers=headers).status_code == 200
     error(gms.post(f"{BASE}/Theirs", json=START, headers=headers), SERVICE_EXCEPTION, 404)
     assert list(gms.get(ADMIN, headers=headers).json()) == ["Mine"]
+
+
+def test_a_foreign_service_is_answered_exactly_as_an_unknown_one(
+    gms: TestClient, services: bootstrap.Services
+) -> None:
+    mine = add_service(services, "Mine")
+    add_service(services, "Theirs")
+    theirs_id = gms.post(f"{BASE}/Theirs", json=START).json()["_id"]
+    supervisor = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(mine.id,)))
+    services.users.create(Principal.service(), supervisor, password="sup-password-1")
+    headers = {"Authorization": basic("sup", "sup-password-1")}
+    for name in ("Theirs", "Nobodys"):
+        calls = (
+            (gms.post(f"{BASE}/{name}", json=START, headers=headers), SERVICE_EXCEPTION),
+            (gms.get(f"{BASE}/{name}", params={"customer_number": "5115"}, headers=headers),
+             SERVICE_EXCEPTION),
+            (gms.get(f"{BASE}/{name}/availability", headers=headers), EXCEPTION_AVAILABILITY),
+            (gms.get(ADMIN, params={"target": name}, headers=headers), SERVICE_EXCEPTION),
+        )  # fmt: skip
+        for response, exception in calls:
+            body = error(response, exception, 404)
+            assert body["message"] == f"queue {name!r} does not exist"
+    response = gms.delete(f"{BASE}/Theirs/{theirs_id}", headers=headers)
+    assert error(response, CALLBACK_EXCEPTION, 404)["message"] == "queue 'Theirs' does not exist"
+    assert (
+        gms.get(f"{BASE}/Theirs", params={"customer_number": "5115"}).json()[0]["_id"] == theirs_id
+    )

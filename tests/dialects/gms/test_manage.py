@@ -117,6 +117,9 @@ def test_reschedule_refusals(gms: TestClient, services: bootstrap.Services) -> N
     url = f"{BASE}/BasicCallback/{request_id}"
     body = error(gms.put(url, json={}), EXCEPTION_AVAILABILITY)
     assert body["message"] == "_new_desired_time is required"
+    body = error(gms.put(url, json={"_new_desired_time": "2026-03-05T10:00:00Z"}),
+                 EXCEPTION_AVAILABILITY)  # fmt: skip
+    assert body["message"] == "_new_desired_time is beyond the queue's horizon of 1M"
     body = error(gms.put(url, data={"_new_desired_time": "2026-01-10T10:00:00Z"}),
                  EXCEPTION_AVAILABILITY)  # fmt: skip
     assert body["message"] == '{"status":"closed","reason":"closed_day_of_week"}'
@@ -232,3 +235,56 @@ def test_the_admin_view_lists_each_services_requests_due_in_the_window(
     for params in ({"max": "0"}, {"max": "many"}, {"end_time": "soon"}):
         error(gms.get(ADMIN, params=params), SERVICE_EXCEPTION)
     error(gms.get(ADMIN, params={"target": "nope"}), SERVICE_EXCEPTION, 404)
+
+
+def test_reschedule_refuses_requests_in_flight_and_cancel_takes_routing_ones(
+    gms: TestClient, services: bootstrap.Services
+) -> None:
+    add_service(services, dedup="false", max_per_bucket=4)
+    for state in (State.DISPATCHING, State.OFFERED, State.RESERVED, State.DIALING):
+        request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
+        _move(services, request_id, state)
+        url = f"{BASE}/BasicCallback/{request_id}"
+        body = error(gms.put(url, json={"_new_desired_time": "2026-01-05T16:00:00Z"}),
+                     EXCEPTION_AVAILABILITY)  # fmt: skip
+        assert body["message"] == f"No such request to reschedule : [{request_id}]"
+        assert state_of(services, request_id) is state
+        if state is State.RESERVED:  # ROUTING: GMS still cancels it, and its place is freed
+            assert gms.delete(url).status_code == 200
+            assert state_of(services, request_id) is State.CANCELLED
+    availability = gms.get(f"{BASE}/BasicCallback/availability",
+                           params={"timestamp": "2026-01-05T15:00:00.000Z"})  # fmt: skip
+    assert availability.status_code == 200, availability.text
+    assert availability.json()["2026-01-05T15:00:00.000Z"] == 1  # 4 booked, the ROUTING one freed
+
+
+def test_a_reschedule_to_a_past_time_is_a_reschedule_to_now(
+    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+) -> None:
+    add_service(services, ttl_seconds=3600)
+    clock.set(utc(2026, 1, 5, 10, 0))
+    request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
+    response = gms.put(f"{BASE}/BasicCallback/{request_id}",
+                       json={"_new_desired_time": "2026-01-01T08:00:00.000Z"})  # fmt: skip
+    assert response.status_code == 200, response.text
+    callback = services.callbacks.get(SERVICE, UUID(request_id)).callback
+    assert (callback.state, callback.desired_time) == (State.WAITING, None)
+    assert callback.expires_at == utc(2026, 1, 5, 11, 0)
+
+
+def test_times_and_limits_out_of_range_are_refused_in_each_operations_shape(
+    gms: TestClient, services: bootstrap.Services
+) -> None:
+    add_service(services)
+    request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
+    for at in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z"):
+        response = gms.get(f"{BASE}/BasicCallback/availability", params={"timestamp": at})
+        assert at in error(response, EXCEPTION_AVAILABILITY)["message"]
+        response = gms.put(f"{BASE}/BasicCallback/{request_id}", json={"_new_desired_time": at})
+        assert at in error(response, EXCEPTION_AVAILABILITY)["message"]
+        assert at in error(gms.get(ADMIN, params={"end_time": at}), SERVICE_EXCEPTION)["message"]
+    for limit in ("²", "-1", "1.5", "1e3"):
+        body = error(gms.get(ADMIN, params={"max": limit}), SERVICE_EXCEPTION)
+        assert body["message"].startswith("max must be a positive integer"), body
+    callback = services.callbacks.get(SERVICE, UUID(request_id)).callback
+    assert callback.desired_time == utc(2026, 1, 5, 15, 0)

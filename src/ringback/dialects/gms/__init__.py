@@ -15,10 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringback.dialects.bodies import read_capped
 from ringback.dialects.gms import auth, wire
-from ringback.dialects.gms.errors import Operation, answer
+from ringback.dialects.gms.errors import BodyTooLarge, Operation, answer, http_error
 from ringback.domain import errors as domain_errors
 from ringback.domain.people import Principal
 from ringback.services.gms import ADMIN_MAX, Started
@@ -39,6 +40,7 @@ def build(services: Any, settings: Settings) -> FastAPI:
     app = FastAPI(
         title="ringback Genesys GMS dialect", docs_url=None, redoc_url=None, openapi_url=None
     )
+    app.add_exception_handler(StarletteHTTPException, http_error)
     serve = _Server(services, settings)
 
     @app.post(CALLBACK, include_in_schema=False)
@@ -111,7 +113,7 @@ class _Server:
     async def _body(self, request: Request) -> bytes:
         body = await read_capped(request, self._max_body)
         if len(body) > self._max_body:
-            raise domain_errors.Invalid(f"the body is larger than {self._max_body} bytes")
+            raise BodyTooLarge(f"the body is larger than {self._max_body} bytes")
         return body
 
 
@@ -185,6 +187,6 @@ def _max(raw: str | None) -> int:
     """The per-service limit: the GMS default 500, also its ceiling."""
     if raw is None or not raw.strip():
         return ADMIN_MAX
-    if not raw.strip().isdigit() or int(raw) < 1:
+    if not raw.strip().isdecimal() or int(raw) < 1:  # isdigit() would let "²" through to int()
         raise domain_errors.Invalid(f"max must be a positive integer, got {raw!r}", field="max")
     return min(int(raw), ADMIN_MAX)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringback.dialects.gms import wire
 from ringback.dialects.gms.auth import CHALLENGE
@@ -51,7 +52,14 @@ EXCEPTION = {
     Operation.AVAILABILITY: EXCEPTION_AVAILABILITY,
     Operation.ADMIN: SERVICE_EXCEPTION,
 }
-STATUS = {
+
+
+class BodyTooLarge(errors.Invalid):
+    """A body sent without a Content-Length that grew past the limit while being read."""
+
+
+STATUS: dict[type[errors.RingbackError], int] = {
+    BodyTooLarge: 413,
     errors.Unauthenticated: 401,
     errors.Forbidden: 403,
     errors.Unavailable: 503,
@@ -79,6 +87,13 @@ def answer(operation: Operation, exc: Exception) -> JSONResponse:
     if status != 400:
         return _json(body(exc.message, exception), status)
     return _json(_refusal(operation, exc), 400)
+
+
+async def http_error(_request: Any, exc: Exception) -> JSONResponse:
+    """Answer a path or method the dialect does not serve (404, 405) in GMS's shape."""
+    assert isinstance(exc, StarletteHTTPException)
+    content = body(str(exc.detail), SERVICE_EXCEPTION)
+    return JSONResponse(content, status_code=exc.status_code, headers=exc.headers)
 
 
 def _json(content: dict[str, Any], status: int) -> JSONResponse:

@@ -15,6 +15,10 @@ from ringback.domain.states import gms_state
 #: where a request's URL points, as the document shows it (relative to the web application)
 URL_BASE = "/1/service/callback"
 FORM = "application/x-www-form-urlencoded"
+#: the instants a request may name: far enough from datetime's limits that a bucket, a proposal
+#: window or a time zone can still be added to them without overflowing
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def fields(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -24,12 +28,19 @@ def fields(raw: bytes, content_type: str) -> dict[str, Any]:
     if content_type.startswith(FORM) or (not content_type and not raw.lstrip().startswith(b"{")):
         return _form(raw)
     try:
-        parsed = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        parsed = json.loads(raw, parse_constant=_no_constant)
+    except RecursionError:
+        raise errors.Invalid("the body's JSON is nested too deeply") from None
+    except ValueError as exc:  # not JSON, not UTF-8, NaN, or an integer too long to convert
         raise errors.Invalid(f"the body is neither a JSON object nor a form: {exc}") from None
     if not isinstance(parsed, dict):
         raise errors.Invalid("the body must be a JSON object")
     return parsed
+
+
+def _no_constant(name: str) -> Any:
+    """Refuse NaN and Infinity: they are not JSON, and PostgreSQL refuses to store them."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _form(raw: bytes) -> dict[str, Any]:
@@ -59,12 +70,18 @@ def instant(value: str | None, name: str) -> datetime | None:
         cleaned = cleaned[:-1] + "+00:00"
     try:
         parsed = datetime.fromisoformat(cleaned)
-    except ValueError:
+        utc = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise errors.Invalid(
             f'{name} {value!r} is not an ISO 8601 time such as "2013-05-28T15:30:00.000Z"',
             field=name,
         ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    if not EARLIEST <= utc < LATEST:
+        raise errors.Invalid(
+            f"{name} {value!r} is not between the years {EARLIEST.year} and {LATEST.year - 1}",
+            field=name,
+        )
+    return utc
 
 
 def timestamp(at: datetime) -> str:
