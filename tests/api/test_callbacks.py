@@ -137,10 +137,12 @@ def test_a_desired_time_in_the_future_schedules_the_callback(api: TestClient) ->
 
 
 def test_a_desired_time_in_the_past_means_now(api: TestClient) -> None:
-    create_queue(api)
+    create_queue(api, ttl_seconds=600)
     callback = create_callback(api, 1, desired_time="2026-01-05T08:00:00Z")
     assert callback["state"] == "waiting"
     assert at(callback["next_action_at"]) == NOW
+    # The TTL runs from now, not from the past desired time: the sweep must not expire it at once.
+    assert at(callback["expires_at"]) == NOW + timedelta(seconds=600)
 
 
 def test_a_desired_time_at_the_horizon_is_accepted(api: TestClient) -> None:

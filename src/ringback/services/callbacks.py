@@ -121,7 +121,7 @@ class CallbackService:
             event = Event.RESCHEDULE_LATER if next_action > now else Event.RESCHEDULE_NOW
             after = before.apply(
                 event, now=now, desired_time=desired_time, next_action_at=next_action,
-                expires_at=retry.expires_at(queue.retry, desired_time or next_action),
+                expires_at=_expiry(queue, desired_time, next_action, now),
             )  # fmt: skip
             saved = _save(tx, before, after, event="reschedule", actor=actor.name)
             tx.callbacks.book(before.id, queue.id, bucket)
@@ -255,7 +255,7 @@ class CallbackService:
             desired_time=request.desired_time,
             due_date=request.due_date,
             next_action_at=next_action,
-            expires_at=retry.expires_at(queue.retry, request.desired_time or next_action),
+            expires_at=_expiry(queue, request.desired_time, next_action, now),
             created_by=actor.name,
         )
 
@@ -372,6 +372,14 @@ def _check_dedup(tx: Transaction, queue: Queue, number: str) -> None:
             f"number {number} already has {already} open callbacks in queue {queue.name}",
             field="phone_number",
         )
+
+
+def _expiry(
+    queue: Queue, desired_time: datetime | None, next_action: datetime, now: datetime
+) -> datetime:
+    """Count the TTL from the wanted time, but never from the past: a late request must not be
+    expired by the next sweep before it was ever dialled."""
+    return retry.expires_at(queue.retry, max(desired_time or next_action, now))
 
 
 def _queue(tx: Transaction, queue_id: int) -> Queue:
