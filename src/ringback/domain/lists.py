@@ -11,6 +11,17 @@ from uuid import UUID
 
 from ringback.domain import errors
 
+MAX_NAME = 128
+#: the largest integer a filter compares with (the columns are 32-bit integers)
+MAX_INT = 2**31 - 1
+
+
+def check_name(name: object) -> None:
+    """Refuse a list or period name that is blank, too long or holds NUL (PostgreSQL refuses it)."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME or "\x00" in name:
+        raise errors.Invalid(f"name must be 1 to {MAX_NAME} characters, without NUL",
+                             field="name")  # fmt: skip
+
 
 @dataclass(frozen=True, slots=True)
 class CallbackList:
@@ -21,8 +32,7 @@ class CallbackList:
     queue_id: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 128:
-            raise errors.Invalid("name must be 1 to 128 characters", field="name")
+        check_name(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +46,7 @@ class Period:
     default: bool = False
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip() or len(self.name) > 128:
-            raise errors.Invalid("name must be 1 to 128 characters", field="name")
+        check_name(self.name)
         if self.end <= self.start:
             raise errors.Invalid("periodEnd must be after periodStart", field="periodEnd")
 
@@ -72,9 +81,9 @@ def check_comment(comment: object) -> str:
     """Return a ticket comment, refusing a non-string or one over MAX_COMMENT characters."""
     if comment is None:
         return ""
-    if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
-        raise errors.Invalid(f"comment must be text of at most {MAX_COMMENT} characters",
-                             field="comment")  # fmt: skip
+    if not isinstance(comment, str) or len(comment) > MAX_COMMENT or "\x00" in comment:
+        raise errors.Invalid(f"comment must be text of at most {MAX_COMMENT} characters, "
+                             "without NUL", field="comment")  # fmt: skip
     return comment
 
 
@@ -244,8 +253,9 @@ def _text_list(value: object, where: str) -> tuple[str, ...]:
 
 def _typed(kind: FieldKind, value: object, where: str) -> Any:
     if kind is FieldKind.INT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise errors.Invalid(f"{where}: value must be an integer", field="filters")
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
+            raise errors.Invalid(f"{where}: value must be an integer from -{MAX_INT} to {MAX_INT}",
+                                 field="filters")  # fmt: skip
         return value
     if kind is FieldKind.BOOL:
         if not isinstance(value, bool):
@@ -253,7 +263,11 @@ def _typed(kind: FieldKind, value: object, where: str) -> Any:
         return value
     text = _text(value, where)
     if kind is FieldKind.DATE:
-        return parse_date(text, field="filters")
+        try:
+            return parse_date(text, field="filters")
+        except errors.Invalid:
+            raise errors.Invalid(f"{where}: value must be a date YYYY-MM-DD (got {text!r})",
+                                 field="filters") from None  # fmt: skip
     if kind is FieldKind.UUID:
         try:
             return str(UUID(text))

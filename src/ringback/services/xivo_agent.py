@@ -54,7 +54,7 @@ class XivoAgentService:
         """Lock a request for an agent of its queue."""
         with self._store.transaction() as tx:
             request = _visible(tx, actor, request_id)
-            _member(tx, agent_id, request)
+            _member(tx, actor, agent_id, request)
             if request.owner_agent_id == agent_id and request.state is State.RESERVED:
                 return request  # taking twice is harmless
             _not_held_by_another(request, agent_id)
@@ -76,7 +76,7 @@ class XivoAgentService:
         """Open a ticket and hand the request to the dispatcher, due now for this agent."""
         with self._store.transaction() as tx:
             request = _held(tx, actor, request_id, agent_id)
-            agent = _member(tx, agent_id, request)
+            agent = _member(tx, actor, agent_id, request)
             now = self._clock.now()
             ticket = Ticket(uuid.uuid4(), request.id, request.list_id, agent.id, agent.number,
                             started_at=now, updated_at=now)  # fmt: skip
@@ -185,9 +185,10 @@ def _visible(tx: XivoTransaction, actor: Principal, request_id: UUID) -> Callbac
     return request
 
 
-def _member(tx: XivoTransaction, agent_id: int, request: Callback) -> Agent:
+def _member(tx: XivoTransaction, actor: Principal, agent_id: int, request: Callback) -> Agent:
     agent = tx.agents.get(agent_id)
-    if agent is None:
+    # an agent of none of the caller's queues is not found: a supervisor learns nothing of it
+    if agent is None or not any(actor.may_see_queue(m.queue_id) for m in agent.queues):
         raise errors.NotFound(f"agent {agent_id} does not exist", kind="Agent")
     if all(member.queue_id != request.queue_id for member in agent.queues):
         raise errors.Forbidden(f"agent {agent_id} is not a member of queue {request.queue_id}")

@@ -2,7 +2,8 @@
 
 The sound files a queue may use are those of the configured directory whose names start with
 `<queue name>_`; the queues it may send to are the configured default dissuasion queue, or any
-existing queue when set explicitly. The choice is kept per queue.
+existing queue when set explicitly (for a supervisor: the default one or one of their queues).
+The choice is kept per queue.
 """
 
 from __future__ import annotations
@@ -91,12 +92,22 @@ class XivoDissuasionService:
         _may_change(actor)
         with self._store.transaction() as tx:
             _queue(tx, actor, queue_id)
-            if not any(q.name == queue_name for q in tx.queues.all()):
+            if not any(self._may_send_to(actor, q, queue_name) for q in tx.queues.all()):
                 raise errors.NotFound(f"could not find the queue {queue_name!r}",
                                       kind="Queue", target=queue_name)  # fmt: skip
             dissuasion = Dissuasion(queue_id, DissuasionKind.QUEUE, queue_name)
             tx.xivo.put_dissuasion(dissuasion)
         return dissuasion
+
+    def _may_send_to(self, actor: Principal, target: Queue, queue_name: str) -> bool:
+        """Tell whether `target` is the queue named, and one the actor may send calls to.
+
+        A supervisor may choose the default dissuasion queue (the one `dissuasions` offers) or
+        one of their own queues; any other queue is not found, so its existence stays hidden.
+        """
+        if target.name != queue_name:
+            return False
+        return target.name == self._default_queue or actor.may_see_queue(target.id)
 
     def _files_of(self, queue: Queue) -> list[str]:
         prefix = f"{queue.name}_"

@@ -276,7 +276,7 @@ class SqlXivo:
         if operator is Operator.LIKE:
             return self._like(column, value)
         if operator is Operator.ILIKE:
-            return column.ilike(value)  # type: ignore[no-any-return]
+            return self._ilike(column, value)
         if operator is Operator.CONTAINS_ALL:
             lowered = func.lower(column)
             return and_(*[lowered.contains(item.lower(), autoescape=True) for item in value])
@@ -286,7 +286,14 @@ class SqlXivo:
         """Case-sensitive LIKE on both databases: SQLite's LIKE ignores ASCII case, GLOB not."""
         if self._c.dialect.name == "sqlite":
             return column.op("GLOB")(like_to_glob(pattern))  # type: ignore[no-any-return]
-        return column.like(pattern)  # type: ignore[no-any-return]
+        # ESCAPE '': PostgreSQL would otherwise read a backslash as an escape (SQLite has none)
+        return column.like(pattern, escape="")  # type: ignore[no-any-return]
+
+    def _ilike(self, column: Any, pattern: str) -> ColumnElement[bool]:
+        """Case-insensitive LIKE; SQLite's lower(x) LIKE lower(y) has no escape character."""
+        if self._c.dialect.name == "sqlite":
+            return column.ilike(pattern)  # type: ignore[no-any-return]
+        return column.ilike(pattern, escape="")  # type: ignore[no-any-return]
 
 
 def like_to_glob(pattern: str) -> str:

@@ -153,10 +153,21 @@ def test_the_documented_errors(xivo: TestClient) -> None:
 def test_dissuasion_rights(xivo: TestClient, services: bootstrap.Services) -> None:
     add_user(services, "plain", Profile.SUPERVISOR, queue_ids=(3,))
     add_user(services, "allowed", Profile.SUPERVISOR, queue_ids=(3,), dissuasion_access=True)
-    body = {"queueName": "support"}
+    body = {"queueName": "switchboard"}  # the default dissuasion queue, offered to every queue
     refused = xivo.put(url("/queue/3/dissuasion/queue"), json=body, headers=as_user(xivo, "plain"))
     assert (refused.status_code, refused.json()["error"]) == (403, "Forbidden")
     done = xivo.put(url("/queue/3/dissuasion/queue"), json=body, headers=as_user(xivo, "allowed"))
     assert done.status_code == 200
     hidden = xivo.get(url("/queue/4/dissuasion"), headers=as_user(xivo, "allowed"))
     assert hidden.json()["error"] == "QueueNotFound"
+    # another supervisor's queue is not a destination: it answers as if it did not exist
+    foreign = xivo.put(url("/queue/3/dissuasion/queue"), json={"queueName": "support"},
+                       headers=as_user(xivo, "allowed"))  # fmt: skip
+    assert (foreign.status_code, foreign.json()) == (404, {
+        "error": "QueueNotFound",
+        "message": "Unable to perform updateQueueDissuasion on queue 3: could not find the "
+                   "queue 'support' - QueueNotFound",
+    })  # fmt: skip
+    assert xivo.get(url("/queue/3/dissuasion")).json()["dissuasion"]["value"] == {
+        "queueName": "switchboard"
+    }

@@ -52,7 +52,7 @@ def test_create_list_answers_the_documents_shape(xivo: TestClient) -> None:
     response = xivo.post(url("/callback_lists"), json={"name": "newlist", "queueId": 1})
     assert response.status_code == 201
     body = response.json()
-    assert list(body) == ["uuid", "name", "queueId", "callbacks"]
+    assert list(body) == ["callbacks", "name", "queueId", "uuid"]  # the document's POST answer
     assert body["callbacks"] == []
     assert body["name"] == "newlist"
     assert body["queueId"] == 1
@@ -269,6 +269,7 @@ def test_delete_list_answers_the_deleted_list(xivo: TestClient) -> None:
     xivo.post(url(f"/callback_lists/{list_id}/callback_requests"), json={"phoneNumber": "1000"})
     response = xivo.delete(url(f"/callback_lists/{list_id}"))
     assert response.status_code == 200
+    assert list(response.json()) == ["callbacks", "name", "queueId", "uuid"]  # as documented
     assert response.json()["uuid"] == list_id
     assert len(response.json()["callbacks"]) == 1
     assert xivo.get(url("/callback_lists")).json() == []

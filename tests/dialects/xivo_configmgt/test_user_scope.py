@@ -99,3 +99,40 @@ def test_user_tokens_work_as_x_auth_token(
     wrong = xivo.get(url("/callback_lists"), headers=wrong_password)
     assert (wrong.status_code, wrong.json()["error"]) == (401, "Unauthorized")
     assert services.callbacks.get(Principal.service(), UUID(world[1][1])).callback.queue_id == 1
+
+
+def test_the_workflow_and_tickets_of_other_queues_are_not_found(
+    xivo: TestClient, world: dict[str, Any]
+) -> None:
+    headers = as_user(xivo, "teach")
+    foreign_list, foreign_request = world[2]
+    for action, body in (
+        ("release", {"agentId": 1}),
+        ("start", {"agentId": 1}),
+        ("close", {"agentId": 1, "status": "Answered"}),
+        ("reschedule", {"dueDate": "2030-01-01"}),
+    ):
+        response = xivo.post(url(f"/callback_requests/{foreign_request}/{action}"), json=body,
+                             headers=headers)  # fmt: skip
+        assert (response.status_code, response.json()["error"]) == (
+            404, "CallbackRequestNotFound"), action  # fmt: skip
+    export = xivo.get(url(f"/callback_lists/{foreign_list}/tickets/csv"), headers=headers)
+    assert (export.status_code, export.json()["error"]) == (404, "CallbackListNotFound")
+    by_list = xivo.post(url("/callback_requests/find"), headers=headers, json={
+        "filters": [{"field": "listUuid", "operator": "=", "value": foreign_list}]})  # fmt: skip
+    assert by_list.json() == {"total": 0, "list": []}
+    with_request = xivo.get(url("/callback_lists?withRequest=true"), headers=headers).json()
+    assert [lst["queueId"] for lst in with_request] == [1]
+
+
+def test_an_agent_of_other_queues_is_not_found(
+    xivo: TestClient, services: bootstrap.Services, world: dict[str, Any]
+) -> None:
+    # agent 1 is a member of queue 2 only: the teacher of queue 1 must not learn it exists
+    own_request = world[1][1]
+    response = xivo.post(url(f"/callback_requests/{own_request}/take"), json={"agentId": 1},
+                         headers=as_user(xivo, "teach"))  # fmt: skip
+    assert (response.status_code, response.json()["error"]) == (404, "AgentNotFound")
+    # with the service token it exists, and is refused for not being of the request's queue
+    response = xivo.post(url(f"/callback_requests/{own_request}/take"), json={"agentId": 1})
+    assert (response.status_code, response.json()["error"]) == (403, "Forbidden")

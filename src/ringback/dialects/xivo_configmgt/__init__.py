@@ -12,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ringback.dialects.xivo_configmgt import auth, errors, routes
+from ringback.dialects.bodies import read_capped
+from ringback.dialects.xivo_configmgt import auth, errors, routes, wire
 from ringback.services.ports import Clock
 from ringback.services.xivo_agent import XivoAgentService
 from ringback.services.xivo_configmgt import XivoConfigMgtService
@@ -51,18 +53,20 @@ def build_services(store: XivoStore, clock: Clock, settings: Settings) -> XivoSe
 def build(services: Any, settings: Settings) -> ASGIApp:
     """Return the config-mgt application for `services`."""
     app = FastAPI(title="ringback XiVO config-mgt dialect", docs_url=None, redoc_url=None)
+    # an unknown path or method answers in the dialect's shape too, not FastAPI's {"detail"}
+    app.add_exception_handler(HTTPException, _routing_error)  # type: ignore[arg-type]
     handlers = routes.Handlers(services, settings)
     for method, path, handler in handlers.table():
         app.add_api_route(
-            path, _endpoint(services, handler), methods=[method], name=handler.__name__
+            path, _endpoint(services, settings, handler), methods=[method], name=handler.__name__
         )
     return CollapseSlashes(app)
 
 
-def _endpoint(services: Any, handler: routes.Handler) -> Any:
+def _endpoint(services: Any, settings: Settings, handler: routes.Handler) -> Any:
     async def endpoint(request: Request) -> Response:
         try:
-            body = await request.body()
+            body = await _capped_body(request, settings.max_body_bytes)
             call = routes.Call(
                 actor=lambda: auth.principal(request.headers, services.users),
                 body=body,
@@ -74,6 +78,23 @@ def _endpoint(services: Any, handler: routes.Handler) -> Any:
             return errors.response(exc)
 
     return endpoint
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """Read the body; one sent without Content-Length (chunked) is stopped past `limit` too."""
+    body = await read_capped(request, limit)
+    if len(body) > limit:
+        raise wire.TooLarge(f"the body exceeds {limit} bytes", field="body")
+    return body
+
+
+ROUTING_ERRORS = {404: "NotFound", 405: "MethodNotAllowed"}
+
+
+async def _routing_error(request: Request, exc: HTTPException) -> JSONResponse:
+    error_id = ROUTING_ERRORS.get(exc.status_code, "InvalidRequest")
+    message = f"{request.method} {request.url.path}: {exc.detail}"
+    return JSONResponse(errors.body(error_id, message), exc.status_code, headers=exc.headers)
 
 
 class CollapseSlashes:

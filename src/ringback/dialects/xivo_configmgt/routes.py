@@ -100,8 +100,8 @@ class Handlers:
 
     def set_rights(self, call: Call) -> Response:
         actor = call.actor()
-        profile, rights = wire.parse_rights(wire.json_object(call.body, ("type", "data")))
-        self._user(call, actor)
+        body = wire.json_object(call.body, ("type", "data"))
+        profile, rights = wire.parse_rights(body, self._user(call, actor))
         return ok(wire.rights(self.users.set_rights(actor, call.path["login"], profile, rights)))
 
     def delete_rights(self, call: Call) -> Response:
@@ -111,8 +111,12 @@ class Handlers:
         return Response(status_code=204)
 
     def _user(self, call: Call, actor: Principal | None = None) -> Any:
+        actor = actor or call.actor()
+        login = call.path["login"]
+        if "\x00" in login:  # no login holds NUL (and PostgreSQL cannot even compare one)
+            raise errors.NotFound(f"user {login!r} does not exist", kind="User")
         try:
-            return self.users.get(actor or call.actor(), call.path["login"])
+            return self.users.get(actor, login)
         except errors.NotFound as exc:
             raise errors.NotFound(exc.message, kind="User") from None
 
@@ -123,7 +127,7 @@ class Handlers:
         name = wire.text_field(body, "name", required=True) or ""
         queue_id = wire.int_field(body, "queueId") or 0
         view = self.xivo.create_list(call.actor(), name, queue_id)
-        return ok(wire.callback_list(view, {}), 201)
+        return ok(wire.changed_list(view, {}), 201)
 
     def get_lists(self, call: Call) -> Response:
         with_request = _boolean(call.query.get("withRequest", "false"), "withRequest")
@@ -139,7 +143,7 @@ class Handlers:
     def delete_list(self, call: Call) -> Response:
         list_id = wire.uuid_path(call.path["list_id"], "CallbackList")
         periods = self.xivo.periods_by_id()
-        return ok(wire.callback_list(self.xivo.delete_list(call.actor(), list_id), periods))
+        return ok(wire.changed_list(self.xivo.delete_list(call.actor(), list_id), periods))
 
     def create_request(self, call: Call) -> Response:
         actor = call.actor()

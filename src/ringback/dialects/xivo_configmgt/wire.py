@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -25,9 +26,12 @@ CSV_HEADER = ("phoneNumber", "mobilePhoneNumber", "firstName", "lastName", "comp
 TICKET_CSV_HEADER = ("uuid", "requestUuid", "listUuid", "phoneNumber", "mobilePhoneNumber",
                      "firstName", "lastName", "company", "description", "dueDate", "agent",
                      "startDate", "lastUpdate", "status", "comment")  # fmt: skip
+CSV_LINE_END = re.compile(r"\r\n|\r|\n")
 #: characters that make a spreadsheet read a cell as a formula (CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: fields shown only when set, as the document's find example shows them absent
+#: the largest id, offset or limit taken from the wire (the columns are 32-bit integers)
+MAX_INT = 2**31 - 1
 OPTIONAL_TEXT = (("mobilePhoneNumber", "alternate_number"), ("firstName", "first_name"),
                  ("lastName", "last_name"), ("company", "company"),
                  ("description", "description"))  # fmt: skip
@@ -39,6 +43,9 @@ def json_object(body: bytes, allowed: Sequence[str] | None = None) -> dict[str, 
         value = json.loads(body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.Invalid(f"the body is not valid JSON: {exc}", field="body") from None
+    except RecursionError:  # thousands of nested brackets: no document needs more than a few
+        raise errors.Invalid("the body is not valid JSON: nested too deeply",
+                             field="body") from None  # fmt: skip
     if not isinstance(value, dict):
         raise errors.Invalid("the body must be a JSON object", field="body")
     if allowed is not None:
@@ -58,6 +65,8 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
         return None
     if not isinstance(value, str):
         raise errors.Invalid(f"{name} must be a string", field=name)
+    if "\x00" in value:  # PostgreSQL cannot store NUL; refuse it on every database alike
+        raise errors.Invalid(f"{name} must not contain NUL characters", field=name)
     return value
 
 
@@ -68,6 +77,8 @@ def int_field(body: dict[str, Any], name: str, *, required: bool = True) -> int 
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise errors.Invalid(f"{name} must be an integer", field=name)
+    if not 0 <= value <= MAX_INT:
+        raise errors.Invalid(f"{name} must be an integer from 0 to {MAX_INT}", field=name)
     return value
 
 
@@ -140,6 +151,12 @@ def callback_list(view: ListView, periods: dict[UUID, Period]) -> dict[str, Any]
     }
 
 
+def changed_list(view: ListView, periods: dict[UUID, Period]) -> dict[str, Any]:
+    """Show a created or deleted list: the document's POST and DELETE answers sort the keys."""
+    shown = callback_list(view, periods)
+    return {key: shown[key] for key in sorted(shown)}
+
+
 def instant(value: datetime | None) -> str | None:
     """Show an instant in ISO 8601, UTC."""
     return value.isoformat().replace("+00:00", "Z") if value else None
@@ -206,13 +223,25 @@ def rights(u: User) -> dict[str, Any]:
 RIGHTS_DATA = ("queueIds", "groupIds", "incallIds", "recordingAccess", "dissuasionAccess")
 
 
-def parse_rights(body: dict[str, Any]) -> tuple[Profile, Rights]:
-    """Return the profile and rights of a POST /rights/user body."""
-    try:
-        profile = Profile(str(body.get("type")))
-    except ValueError:
-        raise errors.Invalid("type must be admin, supervisor or teacher", field="type") from None
-    data = body.get("data") or {}
+def parse_rights(body: dict[str, Any], current: User) -> tuple[Profile, Rights]:
+    """Return the profile and rights of a POST /rights/user body.
+
+    The document updates "the profile or the associated rights": a body without `type` keeps the
+    user's profile, one without `data` keeps its rights; a given `data` replaces the rights, its
+    missing keys taking the documented defaults.
+    """
+    if not body:
+        raise errors.Invalid("type or data is required", field="type")
+    profile = current.profile
+    if "type" in body:
+        try:
+            profile = Profile(str(body["type"]))
+        except ValueError:
+            raise errors.Invalid("type must be admin, supervisor or teacher",
+                                 field="type") from None  # fmt: skip
+    if "data" not in body:
+        return profile, current.rights
+    data = body["data"]
     if not isinstance(data, dict):
         raise errors.Invalid("data must be an object", field="data")
     unknown = sorted(set(data) - set(RIGHTS_DATA))
@@ -230,9 +259,10 @@ def parse_rights(body: dict[str, Any]) -> tuple[Profile, Rights]:
 def _ids(data: dict[str, Any], name: str) -> tuple[int, ...]:
     value = data.get(name, [])
     if not isinstance(value, list) or any(
-        isinstance(i, bool) or not isinstance(i, int) for i in value
+        isinstance(i, bool) or not isinstance(i, int) or not 0 <= i <= MAX_INT for i in value
     ):
-        raise errors.Invalid(f"{name} must be a list of integers", field=name)
+        raise errors.Invalid(f"{name} must be a list of integers from 0 to {MAX_INT}",
+                             field=name)  # fmt: skip
     return tuple(dict.fromkeys(value))
 
 
@@ -305,7 +335,9 @@ def parse_csv(
         content = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise errors.Invalid("the CSV must be UTF-8 text", field="csv") from None
-    numbered = [(n, line.strip()) for n, line in enumerate(content.splitlines(), start=1)]
+    # lines end at \n, \r\n or \r only: str.splitlines() would also cut at U+2028, \x0c...
+    lines = CSV_LINE_END.split(content)
+    numbered = [(n, line.strip(" \t")) for n, line in enumerate(lines, start=1)]
     numbered = [(n, line) for n, line in numbered if line]
     if not numbered:
         raise errors.Invalid("the CSV is empty: the header line is required", field="csv")
@@ -326,7 +358,7 @@ def parse_csv(
 
 
 def _csv_line(line: str) -> RequestFields:
-    cells = [cell.strip() for cell in line.split("|")]
+    cells = [cell.strip(" \t") for cell in line.split("|")]
     if len(cells) != len(CSV_HEADER):
         raise errors.Invalid(f"expected {len(CSV_HEADER)} fields separated by |, got {len(cells)}")
     values = dict(zip(CSV_HEADER, (cell or None for cell in cells), strict=True))

@@ -1,0 +1,45 @@
+"""The demo's XiVO data: periods, and a list on queue Main with requests, made once."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from ringback import bootstrap
+from ringback.services import demo
+from tests.dialects.xivo_configmgt.conftest import url
+
+
+def provision(services: bootstrap.Services) -> list[str]:
+    return demo.provision(services.queues, services.agents, services.users, "demo-password-1",
+                          services.xivo.configmgt)  # fmt: skip
+
+
+def test_the_demo_shows_xivo_lists_and_periods_once(
+    xivo: TestClient, services: bootstrap.Services
+) -> None:
+    created = provision(services)
+    assert "XiVO list Rappels clients (3 requests)" in created
+    assert provision(services) == []  # a restart adds nothing
+    periods = xivo.get(url("/callback_periods")).json()
+    assert {p["name"]: p["default"] for p in periods} == {
+        "Toute la journée": True, "Matin": False, "Après-midi": False
+    }  # fmt: skip
+    lists = xivo.get(url("/callback_lists?withRequest=true")).json()
+    assert [(lst["name"], lst["queueId"], len(lst["callbacks"])) for lst in lists] == [
+        ("Rappels clients", 1, 3)
+    ]
+    by_name = {r["firstName"]: r["preferredPeriod"]["name"] for r in lists[0]["callbacks"]}
+    assert by_name == {"John": "Toute la journée", "Jack": "Matin", "Alice": "Après-midi"}
+
+
+def test_a_worked_demo_list_is_left_alone(xivo: TestClient, services: bootstrap.Services) -> None:
+    provision(services)
+    found = xivo.post(url("/callback_requests/find"), json={"filters": []}).json()
+    for request in found["list"]:
+        moved = xivo.post(url(f"/callback_requests/{request['uuid']}/reschedule"),
+                          json={"dueDate": "2030-01-01"})  # fmt: skip
+        assert moved.status_code == 200, moved.text
+    provision(services)
+    again = xivo.post(url("/callback_requests/find"), json={"filters": []}).json()
+    assert again["total"] == 3
+    assert {r["dueDate"] for r in again["list"]} == {"2030-01-01"}
