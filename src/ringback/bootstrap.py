@@ -148,7 +148,9 @@ def _prepare_demo(settings: Settings, services: Services) -> Credentials:
     setup.reset_password(services.store, services.hasher, setup.ADMIN_LOGIN, password)
     setup.ensure_service_token(services.store, token)
     demo_password = secrets.token_urlsafe(9)
-    created = demo.provision(services.queues, services.agents, services.users, demo_password)
+    created = demo.provision(
+        services.queues, services.agents, services.users, demo_password, services.xivo.configmgt
+    )
     setup.reset_password(services.store, services.hasher, demo.DEMO_SUPERVISOR, demo_password)
     return Credentials(password, token, demo_password, created)
 
