@@ -19,6 +19,7 @@ from ringback.domain import errors
 from ringback.domain.callbacks import Callback, UccxFields, record
 from ringback.domain.numbers import NumberPolicy, normalize_number
 from ringback.domain.people import Principal
+from ringback.domain.queues import Queue
 from ringback.domain.states import OPEN_STATES, Event, State, uccx_status
 from ringback.services import access, uccx_settings
 from ringback.services.callbacks import MAX_PAGE, CallbackService, NewCallback, Outcome
@@ -26,6 +27,7 @@ from ringback.services.ports import CallbackQuery, Clock, Store, Transaction
 from ringback.services.queues import queue_named
 from ringback.services.uccx_settings import CsqSettings, UccxConnection, UccxSettings
 from ringback.services.users import UserService
+from ringback.services.xuc_auth import LoginLimits, LoginThrottle, XucAuthFailed
 
 OFFER_WORDS = frozenset({"REQUESTED", "QUEUED"})
 PROGRESS: dict[str, Event] = {
@@ -54,6 +56,12 @@ OPEN_STATUS_STATES: dict[str, tuple[State, ...]] = {
     "AGENTACKNOWLEDGED": (State.RESERVED,),
     "DIALINGTARGET": (State.DIALING,),
 }
+
+
+class TooManyAttempts(errors.RingbackError):
+    """authenticateuser refused: too many wrong passwords for this user or from this address."""
+
+    error_id = "too_many_attempts"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,14 +140,16 @@ class UccxService:
         self._users = users
         self._offer_timeout = timedelta(seconds=offer_timeout_seconds)
         self.started_at = clock.now()
+        # authenticateuser needs no credentials of its own: unthrottled, it would let anyone
+        # try passwords as fast as the server answers.
+        self._throttle = LoginThrottle(clock, LoginLimits())
 
     def add_record(self, actor: Principal, new: UccxRecord) -> Callback:
         """Create a callback in the CSQ `target_csq`, keeping the caller's queue start time."""
         if not new.external_id:
             raise errors.Invalid("id is required", field="id")
         with self._store.transaction() as tx:
-            queue = queue_named(tx, new.target_csq)
-        access.require_queue(actor, queue.id, "queue")
+            queue = _csq_in_sight(tx, actor, new.target_csq)
         fields = UccxFields(
             dnis=new.dnis, origin_csq=new.origin_csq, session_id=new.session_id,
             impl_id=new.impl_id, contact_id=new.contact_id, custom_vars=new.custom_vars,
@@ -215,7 +225,7 @@ class UccxService:
             raise errors.Invalid(f"status {status!r} is not the status of an open record")
         with self._store.transaction() as tx:
             names = {queue.id: queue.name for queue in tx.queues.all()}
-            queue_ids = [queue_named(tx, csq).id] if csq else None
+            queue_ids = [_csq_in_sight(tx, actor, csq).id] if csq else None
         states = OPEN_STATUS_STATES[word] if word else tuple(OPEN_STATES)
         if word is None:
             query = CallbackQuery(queue_ids=queue_ids, states=states, offset=offset, limit=limit)
@@ -230,7 +240,7 @@ class UccxService:
         return [v for v in views if v.status == word][offset : offset + limit]
 
     def dnis_in_use(self, actor: Principal, dnis: str) -> bool:
-        """Tell whether an open callback exists for this number, in any queue."""
+        """Tell whether an open callback exists for this number, in a queue the actor may see."""
         if not dnis:
             raise errors.Invalid("dnis is required", field="dnis")
         with self._store.transaction() as tx:
@@ -238,15 +248,26 @@ class UccxService:
             for queue in tx.queues.all():
                 if actor.may_see_queue(queue.id):
                     candidates.add(_as_stored(dnis, queue.numbers))
-            return tx.callbacks.count_open_with_numbers(sorted(candidates)) > 0
+            if actor.visible_queue_ids() is None:
+                return tx.callbacks.count_open_with_numbers(sorted(candidates)) > 0
+        # A supervisor must not learn that a number waits in another team's queue.
+        return any(self._open_in_sight(actor, number) for number in sorted(candidates))
 
-    def server_status(self) -> ServerStatus:
-        """Return the open-callback count, the clocks, and the UCCX master node."""
+    def _open_in_sight(self, actor: Principal, number: str) -> bool:
+        query = CallbackQuery(states=tuple(OPEN_STATES), customer_number=number, limit=1)
+        return self._callbacks.find(actor, query).total > 0
+
+    def server_status(self, actor: Principal) -> ServerStatus:
+        """Return the open callbacks the actor may see, the clocks, and the UCCX master node."""
         with self._store.transaction() as tx:
             counts = tx.callbacks.counts_by_state()
             connection, updated_at = uccx_settings.load_connection(tx)
         open_values = {state.value for state in OPEN_STATES}
-        open_count = sum(n for (_, state), n in counts.items() if state in open_values)
+        open_count = sum(
+            n
+            for (queue_id, state), n in counts.items()
+            if state in open_values and actor.may_see_queue(queue_id)
+        )
         return ServerStatus(
             open_callbacks=open_count, system_time=self._clock.now(), started_at=self.started_at,
             settings_updated_at=updated_at or self.started_at,
@@ -258,9 +279,8 @@ class UccxService:
         if not csq:
             raise errors.Invalid("csq is required", field="csq")
         with self._store.transaction() as tx:
-            queue = queue_named(tx, csq)
+            queue = _csq_in_sight(tx, actor, csq)
             _, updated_at = uccx_settings.load_connection(tx)
-        access.require_queue(actor, queue.id, "queue")
         now = self._clock.now()
         accepting = (
             queue.settings.accepting_callbacks
@@ -274,8 +294,7 @@ class UccxService:
         if not contact_id or not csq:
             raise errors.Invalid("contactid and targetcsq are required", field="contactid")
         with self._store.transaction() as tx:
-            queue = queue_named(tx, csq)
-            access.require_queue(actor, queue.id, "queue")
+            queue = _csq_in_sight(tx, actor, csq)
             open_ones = tx.callbacks.open_in_queue(queue.id)
         contact = next((c for c in open_ones if c.uccx.contact_id == contact_id), None)
         if contact is None or contact.queue_start_time is None:
@@ -286,13 +305,23 @@ class UccxService:
             if c.state is State.WAITING and c.queue_start_time and c.queue_start_time < started
         )  # fmt: skip
 
-    def authenticate(self, token: str) -> bool:
-        """Tell whether base64(`user:password`) names a ringback user with that password."""
+    def authenticate(self, token: str, address: str = "") -> bool:
+        """Tell whether base64(`user:password`) names a ringback user with that password.
+
+        Failures are counted per login and per client `address`, as xuc logins are; over the
+        limit the check is refused, even with the right password, until the window passes.
+        """
         login, password = _credentials(token)
+        try:
+            self._throttle.check(login, address)
+        except XucAuthFailed as exc:
+            raise TooManyAttempts(exc.message) from exc
         try:
             self._users.authenticate(login, password)
         except errors.Unauthenticated:
+            self._throttle.failed(login, address)
             return False
+        self._throttle.succeeded(login)
         return True
 
     def csq_names(self, actor: Principal) -> list[str]:
@@ -332,6 +361,14 @@ class UccxService:
         if not actor.may_see_queue(callback.queue_id):
             raise errors.NotFound(f"record with id {external_id} does not exist")
         return callback
+
+
+def _csq_in_sight(tx: Transaction, actor: Principal, name: str) -> Queue:
+    """Return the CSQ called `name`; one outside the actor's rights is unknown, word for word."""
+    queue = queue_named(tx, name)
+    if not actor.may_see_queue(queue.id):
+        raise errors.NotFound(f"queue {name!r} does not exist")
+    return queue
 
 
 def _by_external_id(tx: Transaction, external_id: str) -> Callback:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import defusedxml.ElementTree as SafeXml
 import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.domain.people import Principal
 from ringback.domain.states import Reason, State
+from ringback.services.callbacks import NewCallback
 from ringback.testing import FakeClock
 from tests.api.helpers import claim_due
 from tests.dialects.uccx.conftest import ADD_EXAMPLE, add_queue, answer, call, failed
@@ -57,6 +60,10 @@ def test_addrecord_finds_the_csq_by_alias(uccx: TestClient, services: bootstrap.
         ({"id": "1", "dnis": "5115"}, "targetcsq is required"),
         ({"id": "1", "dnis": "5115", "targetcsq": "Nope"}, "'Nope' does not exist"),
         ({"id": "1", "dnis": "5115", "targetcsq": "Main", "queuestarttime": "soon"}, "epoch"),
+        (
+            {"id": "1", "dnis": "5115", "targetcsq": "Main", "queuestarttime": "999999999999999"},
+            "year 3000",
+        ),
         ({"id": "1", "dnis": "+1 900 555 0100", "targetcsq": "Main"}, "number"),
     ],
 )
@@ -102,6 +109,18 @@ def test_getrecords_shows_the_documented_record(uccx: TestClient) -> None:
 
 def test_getrecords_with_no_record_is_an_empty_list(uccx: TestClient) -> None:
     assert call(uccx, "getrecords") == answer("", 0, "\t<callbackrecords></callbackrecords>")
+
+
+@pytest.mark.usefixtures("main")
+def test_getrecords_stays_well_formed_whatever_another_dialect_stored(
+    uccx: TestClient, services: bootstrap.Services
+) -> None:
+    # The native API takes a prompt UCCX never could send: XML 1.0 cannot hold \x01 at all.
+    request = NewCallback(queue_id=1, phone_number="5115", prompt="bell\x01.wav<&>")
+    services.callbacks.create(Principal.service(), request)
+    text = call(uccx, "getrecords")
+    assert "<prompt>bell\ufffd.wav&lt;&amp;&gt;</prompt>" in text
+    assert SafeXml.fromstring(text.encode()).find("callbackrecords/record/prompt") is not None
 
 
 @pytest.mark.usefixtures("main")
@@ -262,3 +281,31 @@ def test_position_offset_counts_waiting_records_that_entered_earlier(uccx: TestC
         call(uccx, "getcontactpositionoffset", contactid="c9", targetcsq="Main")
     )
     assert "targetcsq is required" in failed(call(uccx, "getcontactpositionoffset", contactid="c1"))
+
+
+@pytest.mark.usefixtures("main")
+@pytest.mark.parametrize(
+    ("name", "longest"),
+    [("id", 128), ("language", 32), ("prompt", 255), ("customvar1", 1024), ("sessionid", 1024)],
+)
+def test_overlong_values_are_refused_naming_the_parameter(
+    uccx: TestClient, name: str, longest: int
+) -> None:
+    # The same answer on SQLite and PostgreSQL: the database never sees a value too long.
+    fits = {**ADD_EXAMPLE, "id": "fits", name: "x" * longest}
+    assert "<Code>0</Code>" in call(uccx, "addrecord", **fits)
+    too_long = {**ADD_EXAMPLE, "id": "too-long", "dnis": "5116", name: "x" * (longest + 1)}
+    assert failed(call(uccx, "addrecord", **too_long)) == (
+        f"{name} is longer than {longest} characters"
+    )
+
+
+@pytest.mark.usefixtures("main")
+def test_the_documents_position_offset_example(uccx: TestClient) -> None:
+    # Three callbacks that left the queue before the document's contact still wait: offset 3.
+    for n in range(1, 4):
+        call(uccx, "addrecord", id=f"early{n}", dnis=f"51{n}0", targetcsq="Main",
+             contactid=f"c{n}", queuestarttime=str(123243242342 - n * 1000))  # fmt: skip
+    call(uccx, "addrecord", **ADD_EXAMPLE)
+    text = call(uccx, "getcontactpositionoffset", contactid="4455667788", targetcsq="Main")
+    assert text == answer("", 0, "\t<ContactPositionOffset>3</ContactPositionOffset>")

@@ -80,6 +80,19 @@ def test_authenticateuser_checks_a_ringback_user(uccx: TestClient) -> None:
         assert "token" in failed(text)
 
 
+def test_authenticateuser_stops_answering_after_repeated_wrong_passwords(
+    uccx: TestClient, clock: FakeClock
+) -> None:
+    good, bad = _basic("admin", ADMIN_PASSWORD), _basic("admin", "wrong-password")
+    for _ in range(5):
+        assert "<Authenticated>false<" in call(uccx, "authenticateuser", token=bad)
+    refused = call(uccx, "authenticateuser", token=good)  # even the right password now
+    assert "too many failed logins" in failed(refused)
+    assert "<Authenticated>false</Authenticated>" in refused
+    clock.advance(minutes=16)
+    assert "<Authenticated>true<" in call(uccx, "authenticateuser", token=good)
+
+
 def test_getcsqlist_lists_the_csq_names(uccx: TestClient, services: bootstrap.Services) -> None:
     assert call(uccx, "getcsqlist") == answer("", 0, "\t<csqs></csqs>")
     add_queue(services, "Main")
@@ -102,14 +115,33 @@ def test_parameter_names_are_case_insensitive(
     assert "<id>7</id>" in call(uccx, "getrecords")
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=UTF-8"],
+)
 def test_post_is_accepted_with_form_parameters(
+    uccx: TestClient, services: bootstrap.Services, content_type: str
+) -> None:
+    add_queue(services)
+    response = uccx.post(URL, content=b"operation=addrecord&id=8&dnis=5115&targetcsq=Main",
+                         headers={"content-type": content_type})  # fmt: skip
+    assert response.status_code == 200
+    assert "Record with id 8  was added" in response.text
+
+
+def test_a_body_too_large_is_refused_not_read_in_part(
     uccx: TestClient, services: bootstrap.Services
 ) -> None:
     add_queue(services)
-    response = uccx.post(URL, data={"operation": "addrecord", "id": "8", "dnis": "5115",
-                                    "targetcsq": "Main"})  # fmt: skip
-    assert response.status_code == 200
-    assert "Record with id 8  was added" in response.text
+    # Read in part, this body would add the record without the language given at its end.
+    form = b"operation=addrecord&id=8&dnis=5115&targetcsq=Main&pad=%s&language=fr" % (
+        b"x" * 300_000
+    )
+    response = uccx.post(
+        URL, content=form, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert response.text == answer("the body exceeds 262144 bytes", -1)
+    assert "<callbackrecords></callbackrecords>" in call(uccx, "getrecords")
 
 
 @pytest.mark.parametrize(
@@ -181,3 +213,63 @@ def test_a_supervisor_sees_only_its_csqs(
     assert "Main" not in text
     refused = untrusted.get(URL, params={"operation": "getsettings"}, headers=auth).text
     assert "admin rights" in failed(refused)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_a_wrong_method_is_refused_in_xml(uccx: TestClient, method: str) -> None:
+    response = uccx.request(method, URL, params={"operation": "getrecords"})
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["content-type"] == "application/xml; charset=UTF-8"
+    assert response.text == answer(f"method {method} is not allowed; use GET or POST", -1)
+
+
+def test_a_supervisor_learns_nothing_of_other_csqs_records(
+    untrusted: TestClient, services: bootstrap.Services
+) -> None:
+    add_queue(services, "Main")
+    add_queue(services, "Support")
+    user = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(2,)))
+    services.users.create(Principal.service(), user, "password-1")
+    admin = {"Authorization": f"Basic {_basic('admin', ADMIN_PASSWORD)}"}
+    sup = {"Authorization": f"Basic {_basic('sup', 'password-1')}"}
+    added = untrusted.get(URL, params={"operation": "addrecord", **ADD_EXAMPLE}, headers=admin)
+    assert "<Code>0</Code>" in added.text
+
+    def ask(headers: dict[str, str], operation: str, **params: str) -> str:
+        return untrusted.get(URL, params={"operation": operation, **params}, headers=headers).text
+
+    assert "<DNISInUse>true<" in ask(admin, "checkdnisinuse", dnis="1233457")
+    assert "<DNISInUse>false<" in ask(sup, "checkdnisinuse", dnis="1233457")
+    assert "<CallbackRequestsInMemory>1<" in ask(admin, "checkserverstatus")
+    assert "<CallbackRequestsInMemory>0<" in ask(sup, "checkserverstatus")
+    supports = {**ADD_EXAMPLE, "id": "2", "targetcsq": "Support"}
+    assert "<Code>0</Code>" in ask(sup, "addrecord", **supports)
+    assert "<DNISInUse>true<" in ask(sup, "checkdnisinuse", dnis="1233457")
+    assert "<CallbackRequestsInMemory>1<" in ask(sup, "checkserverstatus")
+
+
+@pytest.mark.parametrize(
+    ("operation", "params"),
+    [
+        ("checkcsqstatus", {"csq": "{csq}"}),
+        ("getrecords", {"csq": "{csq}"}),
+        ("addrecord", {"id": "9", "dnis": "5115", "targetcsq": "{csq}"}),
+        ("getcontactpositionoffset", {"contactid": "1", "targetcsq": "{csq}"}),
+    ],
+)
+def test_a_csq_outside_the_rights_reads_like_an_unknown_one(
+    untrusted: TestClient, services: bootstrap.Services, operation: str, params: dict[str, str]
+) -> None:
+    add_queue(services, "Main")
+    add_queue(services, "Support")
+    user = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(2,)))
+    services.users.create(Principal.service(), user, "password-1")
+    sup = {"Authorization": f"Basic {_basic('sup', 'password-1')}"}
+
+    def refusal(csq: str) -> str:
+        given = {name: value.format(csq=csq) for name, value in params.items()}
+        response = untrusted.get(URL, params={"operation": operation, **given}, headers=sup)
+        return failed(response.text).replace(csq, "CSQ")
+
+    assert refusal("Main") == refusal("Nope") == "queue 'CSQ' does not exist"

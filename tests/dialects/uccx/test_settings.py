@@ -121,6 +121,17 @@ EXTERNAL = b"""<?xml version="1.0"?>
         (NEW_SETTINGS.replace(b"<value>Mon-Fri 08:00-18:00", b"<value>Someday"), "business"),
         (NEW_SETTINGS.replace(b"http://10", b"ftp://10"), "contact_data_url"),
         (b"<Settings><callback>" + b"<x/>" * 70000 + b"</callback></Settings>", "bytes"),
+        # Nothing given may be dropped without a word, nor reach the database unchecked.
+        (NEW_SETTINGS.replace(b"<id>1</id>", b"<id>99999999999</id>"), "id must be an integer"),
+        (NEW_SETTINGS.replace(b"<id>1</id>", b"<id>1</id><id>2</id>"), "<id> appears more"),
+        (NEW_SETTINGS.replace(b"</callback>", b"</callback><callback></callback>"),
+         "<callback> appears more"),
+        (NEW_SETTINGS.replace(b"</csqs>", b"</csqs><csqs></csqs>"), "<csqs> appears more"),
+        (NEW_SETTINGS.replace(b"<callback>", b"<extra/><callback>"), "unexpected element <extra>"),
+        (NEW_SETTINGS.replace(b"<csq>", b"<csq>stray", 1), "<csq> holds text"),
+        (NEW_SETTINGS.replace(b"</csq>", b"</csq>stray", 1), "<csqs> holds text"),
+        (NEW_SETTINGS.replace(b"<port>9080", b"<port><x/>9080"), "must hold text"),
+        (NEW_SETTINGS.replace(b"<value>Sales", b"<value><x/>Sales"), "must hold text"),
     ],
 )  # fmt: skip
 def test_bad_settings_change_nothing(
@@ -135,3 +146,20 @@ def test_bad_settings_change_nothing(
 
 def test_setsettings_by_get_without_a_body_is_refused(uccx: TestClient) -> None:
     assert "request body" in failed(call(uccx, "setsettings"))
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/x-www-form-urlencoded", "application/xml", "text/xml"]
+)
+def test_setsettings_reads_the_body_whatever_its_declared_type(
+    uccx: TestClient, services: bootstrap.Services, content_type: str
+) -> None:
+    # `curl --data-binary @settings.xml`, as docs/dialects/uccx.md shows, declares a form body.
+    add_queue(services, "Main")
+    body = NEW_SETTINGS.replace(b"<contact_data_token>abc123", b"<contact_data_token>a&amp;b=c")
+    response = uccx.post(
+        URL, params={"operation": "setsettings"}, content=body,
+        headers={"content-type": content_type},
+    )  # fmt: skip
+    assert response.text == answer()
+    assert "<contact_data_token>a&amp;b=c</contact_data_token>" in call(uccx, "getsettings")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Route
 
 from ringback.dialects.bodies import read_capped
@@ -31,8 +32,11 @@ METHODS = ["GET", "POST"]
 
 
 def route(services: Any, settings: Settings) -> Route:
-    """Return the route that sends PREFIX of the main application to the UCCX application."""
-    return Route(PREFIX, endpoint=build(services, settings), methods=METHODS)
+    """Return the route that sends PREFIX of the main application to the UCCX application.
+
+    Every method is routed, so that a wrong one is refused by the dialect itself, in XML.
+    """
+    return Route(PREFIX, endpoint=build(services, settings))
 
 
 def build(services: Any, settings: Settings) -> FastAPI:
@@ -41,12 +45,28 @@ def build(services: Any, settings: Settings) -> FastAPI:
     local_zone = zone(settings.timezone)
     trusted = frozenset(settings.trusted_hosts)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def refused_by_routing(request: Request, exc: StarletteHTTPException) -> Response:
+        """A wrong method (or path, when served alone) gets Code -1 XML, not a JSON body."""
+        operation = request.query_params.get("operation", "").lower()
+        description = f"{request.method} {request.url.path}: {exc.detail}"
+        if exc.status_code == 405:
+            description = f"method {request.method} is not allowed; use GET or POST"
+        reply = errors.failure(operation, description, exc.status_code)
+        headers = {"Allow": ", ".join(METHODS)} if exc.status_code == 405 else None
+        return Response(
+            render(reply), status_code=exc.status_code, media_type=MEDIA_TYPE, headers=headers
+        )
+
     @app.api_route(PREFIX, methods=METHODS, include_in_schema=False)
     async def callbackmanagement(request: Request) -> Response:
         body = await _body(request)
         operation = request.query_params.get("operation", "")
         try:
-            form = body if request.headers.get("content-type", "").startswith(FORM) else None
+            if len(body) > MAX_SETTINGS_BYTES:  # only its start was read: refuse, never half-read
+                raise domain_errors.Invalid(f"the body exceeds {MAX_SETTINGS_BYTES} bytes")
+            content_type = request.headers.get("content-type", "").lower()  # case-insensitive
+            form = body if content_type.startswith(FORM) else None
             params = Params.of(request.query_params.multi_items(), form)
             operation = params.get("operation").strip().lower()
             reply = await run_in_threadpool(
@@ -79,13 +99,13 @@ def _serve(
     handler = handlers.OPERATIONS.get(operation)
     if handler is None:
         raise domain_errors.Invalid(f"unknown operation {params.get('operation')!r}")
+    host = request.client.host if request.client else None
     if operation in handlers.OPEN_OPERATIONS:
         caller = _nobody
     else:
-        host = request.client.host if request.client else None
         actor = auth.principal(request.headers.get("authorization"), host, services.users, trusted)
         caller = lambda: actor  # noqa: E731
-    return handler(handlers.Request(caller, params, body, services.uccx, local_zone))
+    return handler(handlers.Request(caller, params, body, services.uccx, local_zone, host or ""))
 
 
 def _nobody() -> Principal:

@@ -31,6 +31,8 @@ class Request:
     body: bytes
     service: UccxService
     zone: ZoneInfo
+    #: the client's address (failed authenticateuser checks are counted by it)
+    address: str = ""
 
     @property
     def actor(self) -> Principal:
@@ -114,8 +116,8 @@ def check_dnis_in_use(r: Request) -> Reply:
 
 
 def check_server_status(r: Request) -> Reply:
-    """checkserverstatus: open records, clocks, version, settings time, UCCX master node."""
-    s = r.service.server_status()
+    """checkserverstatus: open records (of the caller's CSQs), clocks, version, settings, node."""
+    s = r.service.server_status(r.actor)
     return Reply(
         elements=[
             ("CallbackRequestsInMemory", str(s.open_callbacks)),
@@ -141,7 +143,7 @@ def check_csq_status(r: Request) -> Reply:
 
 def authenticate_user(r: Request) -> Reply:
     """authenticateuser: whether base64(user:password) names a ringback user."""
-    ok = r.service.authenticate(r.params.required("token"))
+    ok = r.service.authenticate(r.params.required("token"), r.address)
     return Reply(elements=[("Authenticated", boolean(ok))])
 
 

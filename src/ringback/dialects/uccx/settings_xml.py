@@ -34,6 +34,8 @@ from ringback.services.uccx_settings import CsqSettings, UccxConnection, UccxSet
 
 MAX_SETTINGS_BYTES = 256 * 1024
 _INTEGER = re.compile(r"-?[0-9]{1,12}")
+#: queue ids are INTEGER columns: a bigger id would fail in the database, not here
+MAX_QUEUE_ID = 2**31 - 1
 _FIELDS = {
     cls: {f.name: f for f in dataclasses.fields(cls)} for cls in (QueueSettings, UccxConnection)
 }
@@ -70,6 +72,7 @@ def parse(data: bytes) -> tuple[list[CsqSettings] | None, UccxConnection | None]
     """Parse a setsettings body; None for a part the document leaves out."""
     callback = _callback(_root(data))
     _only(callback, {"uccx", "csqs"})
+    _at_most_once(callback, "uccx", "csqs")
     uccx = callback.find("uccx")
     csqs = callback.find("csqs")
     connection = UccxConnection(**_values(uccx, UccxConnection)) if uccx is not None else None
@@ -95,9 +98,13 @@ def _root(data: bytes) -> XmlElement:
 
 def _callback(root: XmlElement) -> XmlElement:
     # A getsettings answer posted back as it is (inside <Response>) is accepted too.
+    if root.tag == "Response":
+        _at_most_once(root, "Settings")
     settings = root.find("Settings") if root.tag == "Response" else root
     if settings is None or settings.tag != "Settings":
         raise errors.Invalid("the settings must be a <Settings> document")
+    _only(settings, {"callback"})
+    _at_most_once(settings, "callback")
     callback = settings.find("callback")
     if callback is None:
         raise errors.Invalid("<Settings> must hold a <callback> element")
@@ -105,16 +112,35 @@ def _callback(root: XmlElement) -> XmlElement:
 
 
 def _only(parent: XmlElement, allowed: set[str]) -> None:
+    """Refuse children other than `allowed`, and text between them (nothing is ignored)."""
+    _no_loose_text(parent)
     for child in parent:
         if child.tag not in allowed:
             raise errors.Invalid(f"unexpected element <{child.tag}> in <{parent.tag}>")
 
 
+def _at_most_once(parent: XmlElement, *tags: str) -> None:
+    """Refuse a repeated element: only the first would be read, the others silently dropped."""
+    for tag in tags:
+        if len(parent.findall(tag)) > 1:
+            raise errors.Invalid(f"<{tag}> appears more than once in <{parent.tag}>", field=tag)
+
+
+def _no_loose_text(parent: XmlElement) -> None:
+    """Refuse text in an element that holds elements: it would be dropped without a word."""
+    loose = [parent.text or "", *(child.tail or "" for child in parent)]
+    if any(text.strip() for text in loose):
+        raise errors.Invalid(f"<{parent.tag}> holds text outside its elements")
+
+
 def _csq(element: XmlElement) -> CsqSettings:
+    _at_most_once(element, "id")
     id_element = element.find("id")
     queue_id = None
     if id_element is not None:
         queue_id = _integer("id", id_element.text or "")
+        if not 1 <= queue_id <= MAX_QUEUE_ID:
+            raise errors.Invalid(f"id must be an integer from 1 to {MAX_QUEUE_ID}", field="id")
         element.remove(id_element)
     values = _values(element, QueueSettings)
     if "name" not in values:
@@ -125,6 +151,7 @@ def _csq(element: XmlElement) -> CsqSettings:
 def _values(parent: XmlElement, cls: type[QueueSettings] | type[UccxConnection]) -> dict[str, Any]:
     known = _FIELDS[cls]
     values: dict[str, Any] = {}
+    _no_loose_text(parent)
     for child in parent:
         item = known.get(child.tag)
         if item is None:
@@ -141,7 +168,9 @@ def _value(element: XmlElement, default: object) -> object:
     name, text = element.tag, (element.text or "").strip()
     if isinstance(default, tuple):
         _only(element, {"value"})
-        return tuple((child.text or "").strip() for child in element)
+        return tuple(_leaf_text(child) for child in element)
+    if len(element):
+        raise errors.Invalid(f"setting <{name}> must hold text, not elements", field=name)
     if isinstance(default, bool):
         if text.lower() not in ("true", "false"):
             raise errors.Invalid(f"{name} must be true or false, got {text!r}", field=name)
@@ -158,6 +187,12 @@ def _value(element: XmlElement, default: object) -> object:
     if default is None:
         return text or None
     return text
+
+
+def _leaf_text(element: XmlElement) -> str:
+    if len(element):
+        raise errors.Invalid(f"<{element.tag}> must hold text, not elements", field=element.tag)
+    return (element.text or "").strip()
 
 
 def _integer(name: str, text: str) -> int:

@@ -20,8 +20,14 @@ from ringback.domain import errors
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 MEDIA_TYPE = "application/xml; charset=UTF-8"
 MAX_PARAM_LENGTH = 1024
+#: parameters stored in columns narrower than MAX_PARAM_LENGTH: refused here, naming the
+#: parameter, rather than by the database (PostgreSQL) or not at all (SQLite)
+LONGEST = {"id": 128, "language": 32, "prompt": 255}
 _EPOCH_MS = re.compile(r"[0-9]{1,15}")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: epoch milliseconds up to the year 3000: a later queuestarttime is a unit mistake (seconds
+#: times 1000 twice, microseconds), and beyond the year 9999 no date can hold it at all
+MAX_EPOCH_MS = 32_503_680_000_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 #: an element: a tag and either its text or its child elements
 Element = tuple[str, "str | Sequence[Element]"]
@@ -56,8 +62,9 @@ class Params:
     def get(self, name: str) -> str:
         """Return a parameter, "" when absent; refuse an absurdly long one."""
         value = self._values.get(name, "")
-        if len(value) > MAX_PARAM_LENGTH:
-            raise errors.Invalid(f"{name} is longer than {MAX_PARAM_LENGTH} characters", field=name)
+        longest = LONGEST.get(name, MAX_PARAM_LENGTH)
+        if len(value) > longest:
+            raise errors.Invalid(f"{name} is longer than {longest} characters", field=name)
         if _CONTROL.search(value):
             raise errors.Invalid(f"{name} holds control characters", field=name)
         return value
@@ -84,8 +91,10 @@ def epoch_millis(raw: str, name: str) -> datetime | None:
     raw = raw.strip()
     if not raw:
         return None
-    if not _EPOCH_MS.fullmatch(raw):
-        raise errors.Invalid(f"{name} must be epoch milliseconds, got {raw!r}", field=name)
+    if not _EPOCH_MS.fullmatch(raw) or int(raw) > MAX_EPOCH_MS:
+        raise errors.Invalid(
+            f"{name} must be epoch milliseconds up to the year 3000, got {raw!r}", field=name
+        )
     return datetime.fromtimestamp(int(raw) / 1000, UTC)
 
 
@@ -112,7 +121,7 @@ def render(reply: Reply) -> bytes:
     lines = [
         DECLARATION,
         "<Response>",
-        f"\t<Description>{escape(reply.description)}</Description>",
+        f"\t<Description>{_xml_text(reply.description)}</Description>",
         f"\t<Code>{reply.code}</Code>",
     ]
     for element in reply.elements:
@@ -125,8 +134,17 @@ def _lines(element: Element, depth: int) -> list[str]:
     tag, content = element
     indent = "\t" * depth
     if isinstance(content, str):
-        return [f"{indent}<{tag}>{escape(content)}</{tag}>"]
+        return [f"{indent}<{tag}>{_xml_text(content)}</{tag}>"]
     if not content:
         return [f"{indent}<{tag}></{tag}>"]
     inner = [line for child in content for line in _lines(child, depth + 1)]
     return [f"{indent}<{tag}>", *inner, f"{indent}</{tag}>"]
+
+
+def _xml_text(text: str) -> str:
+    """Escape text for XML, replacing the characters XML 1.0 cannot hold at all.
+
+    Values refused on input can still come from another dialect (a callback created through the
+    native API): a reply must stay well-formed whatever a record holds.
+    """
+    return escape(_CONTROL.sub("\ufffd", text))
