@@ -86,6 +86,21 @@ def test_the_documented_post_reads_parameters_from_the_url_or_the_body(
     assert [item["customerCallbackId"] for item in response.json()] == [str(made.id)]
 
 
+def test_a_get_body_is_read_like_a_post_body(
+    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+) -> None:
+    add_queue(services, 6, "Sales")
+    add_callback(services, 6, "+33612345678")
+    wanted = {"limit": "1", "campaignId": "6", "offset": "0"}
+
+    response = ameyo.request(
+        "GET", FILTERED, params=wanted, json={"userIds": ["Stieve"]}, headers=session
+    )
+
+    assert response.status_code == 200, response.text
+    assert response.json() == []  # the filter applies: no callback is scheduled to Stieve
+
+
 def test_the_query_string_wins_over_the_body(
     ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
 ) -> None:
@@ -312,6 +327,28 @@ def test_a_bad_json_body_is_a_400(
 
     assert response.status_code == 400
     assert response.json()["status"] == 400
+
+
+@pytest.mark.parametrize("content_type", ["application/xml", "text/plain"])
+def test_a_body_that_cannot_be_read_is_refused_rather_than_ignored(
+    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, content_type: str
+) -> None:
+    add_queue(services, 6, "Sales")
+    add_callback(services, 6, "+33612345678")
+
+    response = ameyo.post(
+        FILTERED,
+        params={"limit": "1", "campaignId": "6", "offset": "0"},
+        content=b'{"userIds": ["Stieve"]}',  # a filter that must not be dropped silently
+        headers={**session, "content-type": content_type},
+    )
+
+    assert response.status_code == 415
+    assert response.json() == failure(
+        415, "RestApi.unsupported.media.type", content_type,
+        message=f"a body must be application/json or application/x-www-form-urlencoded, "
+        f"not {content_type}",
+    )  # fmt: skip
 
 
 def listing(client: TestClient, headers: dict[str, str], **params: str) -> list[dict[str, Any]]:

@@ -88,7 +88,8 @@ async def _actor(service: AmeyoService, request: Request) -> Principal:
 
 
 async def _params(request: Request) -> params.Params:
-    body = await _body(request) if request.method == "POST" else b""
+    # A GET body is read too: a filter sent there must apply, not be dropped without a word.
+    body = await _body(request)
     content_type = request.headers.get("content-type", "")
     return params.Params.of(request.query_params.multi_items(), body, content_type)
 

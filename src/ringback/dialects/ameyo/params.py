@@ -1,8 +1,8 @@
 """Reading Ameyo parameters: query string, JSON or form body; epoch milliseconds; lists.
 
 The document gives getFiltered's parameters as "URL Parameters" of a POST, Exotel's page as the
-query string of a GET: both are read, and a POST may also carry them in a JSON object (or a form)
-body, the query string winning when both name a parameter.
+query string of a GET: both are read, and either may also carry them in a JSON object (or a form)
+body, the query string winning when both name a parameter. A body of another type is refused.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl
 
+from ringback.dialects.ameyo.errors import UNSUPPORTED_MEDIA_TYPE, AmeyoFailure
 from ringback.domain import errors
 from ringback.services.ameyo import CallbackFilter
 
@@ -152,6 +153,11 @@ def _body_values(body: bytes, content_type: str) -> dict[str, list[str]]:
         return values
     if media_type == JSON_TYPE or (not media_type and body.strip()):
         return {name: _texts(name, value) for name, value in json_object(body).items()}
+    if body.strip():  # parameters in a body we cannot read would be silently ignored
+        raise AmeyoFailure(
+            415, UNSUPPORTED_MEDIA_TYPE,
+            f"a body must be {JSON_TYPE} or {FORM_TYPE}, not {media_type}", media_type,
+        )  # fmt: skip
     return {}
 
 
