@@ -17,6 +17,8 @@ MAX_DESTINATION_LENGTH = 40
 #: "(0)" written after a country code: the national trunk prefix, dropped when dialling abroad
 _TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
 _DIALABLE = re.compile(r"[0-9*#]")
+#: where a forward may send calls: a line or a number, as a phone keypad types it
+_FORWARD_DESTINATION = re.compile(r"\+?[0-9*#]+")
 
 
 class ForwardKind(StrEnum):
@@ -55,6 +57,11 @@ class PhoneState:
             raise errors.Invalid("an enabled forward needs a destination", field="destination")
         if len(forward.destination) > MAX_DESTINATION_LENGTH:
             raise errors.Invalid("destination is too long", field="destination")
+        if forward.destination and not _FORWARD_DESTINATION.fullmatch(forward.destination):
+            raise errors.Invalid(
+                "destination must be a number (digits, * and #, maybe after a +)",
+                field="destination",
+            )
         return replace(self, forwards={**self.forwards, kind: forward}, updated_at=at)
 
 

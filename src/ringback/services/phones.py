@@ -2,7 +2,8 @@
 
 The telephony side is `PhoneControl`, an optional capability of a telephony adapter (the
 in-process simulator by default); the state it is told about is kept in the store, so that it
-survives restarts and reads back the same on every ringback process.
+survives restarts and reads back the same on every ringback process. The ports themselves are
+in `services.phone_ports`, re-exported here for the modules that import them from this one.
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import dataclasses
 import re
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from ringback.domain import errors
 from ringback.domain.phones import (
@@ -28,132 +28,33 @@ from ringback.domain.phones import (
     route_incoming,
     sanitize_number,
 )
+from ringback.services.phone_ports import (
+    CallRequest,
+    PhoneControl,
+    PhoneRepository,
+    PhoneStore,
+    PhoneTransaction,
+)
 from ringback.services.ports import Clock
 from ringback.services.users import UserService
 from ringback.services.xuc_events import (
     Message,
-    XucEventTransaction,
     agent_state,
     call_events,
     current_call_event,
     user_config,
 )
 
+__all__ = [
+    "CallRequest", "HistoryEntry", "PhoneConfig", "PhoneControl", "PhoneRepository",
+    "PhoneService", "PhoneStore", "PhoneTransaction", "QueueDial",
+]  # fmt: skip
+
 MAX_HISTORY_SIZE = 1000
 MAX_HISTORY_DAYS = 366
 MAX_VARIABLES = 50
 _PHONE_NUMBER = re.compile(r"[0-9*#+]{1,40}")
-_Emit = Callable[["PhoneTransaction", Sequence["Message"], datetime | None], None]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallRequest:
-    """A call the telephony side is asked to place."""
-
-    src_number: str
-    dst_number: str
-    queue_id: int | None = None
-    caller_id_name: str = ""
-    caller_id_number: str = ""
-    variables: dict[str, Any] = field(default_factory=dict)
-
-
-class PhoneControl(Protocol):
-    """What xuc's phone control needs from the telephony side; raises errors.Unavailable."""
-
-    def place_call(self, request: CallRequest) -> CallPlan:
-        """Place a call and tell how it went: rang for how long, answered or not, talked."""
-        ...
-
-    def set_dnd(self, line: str, enabled: bool) -> None:
-        """Turn do-not-disturb on or off on a line."""
-        ...
-
-    def set_forward(self, line: str, kind: ForwardKind, forward: Forward) -> None:
-        """Set one forward of a line."""
-        ...
-
-    def agent_login(self, agent_number: str, phone_number: str) -> None:
-        """Log an agent in on a phone."""
-        ...
-
-    def agent_logout(self, agent_number: str, phone_number: str) -> None:
-        """Log an agent out of its phone."""
-        ...
-
-    def set_pause(self, agent_number: str, paused: bool) -> None:
-        """Pause an agent or make it ready."""
-        ...
-
-
-class PhoneRepository(Protocol):
-    """Lines, agent sessions and calls of xuc users."""
-
-    def get_phone(self, username: str) -> PhoneState | None:
-        """Return a user's line."""
-        ...
-
-    def phone_by_line(self, line: str) -> PhoneState | None:
-        """Return the line with this number."""
-        ...
-
-    def phones(self) -> list[PhoneState]:
-        """Return every line, by username."""
-        ...
-
-    def put_phone(self, state: PhoneState) -> None:
-        """Store (or replace) a user's line."""
-        ...
-
-    def highest_line(self) -> int | None:
-        """Return the highest all-digit line number given so far."""
-        ...
-
-    def agent_id_by_number(self, agent_number: str) -> int | None:
-        """Return the id of the agent with this number."""
-        ...
-
-    def session_on(self, phone_number: str) -> AgentSession | None:
-        """Return the session of the agent logged in on a phone."""
-        ...
-
-    def sessions(self) -> list[AgentSession]:
-        """Return every agent session."""
-        ...
-
-    def put_session(self, session: AgentSession) -> None:
-        """Store (or replace) an agent's session."""
-        ...
-
-    def delete_session(self, agent_id: int) -> None:
-        """End an agent's session."""
-        ...
-
-    def add_call(self, call: Call) -> None:
-        """Record a call."""
-        ...
-
-    def calls_of(self, username: str, *, since: datetime | None, limit: int) -> list[Call]:
-        """Return the calls a user made or received, newest first."""
-        ...
-
-    def ongoing_call(self, username: str, now: datetime) -> Call | None:
-        """Return the call a user is in at `now`."""
-        ...
-
-
-class PhoneTransaction(XucEventTransaction, Protocol):
-    """A unit of work that reaches the xuc lines, sessions, calls and event outbox."""
-
-    xuc_phones: PhoneRepository
-
-
-class PhoneStore(Protocol):
-    """Opens units of work reaching the xuc phones."""
-
-    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[PhoneTransaction]:
-        """Open a unit of work, committed on success and rolled back on error."""
-        ...
+_Emit = Callable[[PhoneTransaction, Sequence[Message], datetime | None], None]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,7 @@ standard `iat` and `exp`, which PyJWT checks.
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections import deque
@@ -14,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 import jwt
 
 from ringback.domain import errors
-from ringback.domain.people import Principal, User
+from ringback.domain.people import Principal, User, check_login
 
 if TYPE_CHECKING:  # ports imports this module for its Transaction: no runtime cycle
     from ringback.services.ports import Clock, Store
@@ -110,7 +111,7 @@ class LoginThrottle:
         now = self._clock.now()
         with self._lock:
             waits = [
-                self._wait(f"account:{login}", self._limits.per_account, now),
+                self._wait(_account_key(login), self._limits.per_account, now),
                 self._wait(f"address:{address}", self._limits.per_address, now),
             ]
         wait = max(waits)
@@ -127,13 +128,13 @@ class LoginThrottle:
         with self._lock:
             if len(self._failures) >= self.MAX_KEYS:
                 self._failures.pop(next(iter(self._failures)))  # the oldest key goes first
-            for key in (f"account:{login}", f"address:{address}"):
+            for key in (_account_key(login), f"address:{address}"):
                 self._failures.setdefault(key, deque()).append(now)
 
     def succeeded(self, login: str) -> None:
         """Forget an account's failures (its address keeps its count)."""
         with self._lock:
-            self._failures.pop(f"account:{login}", None)
+            self._failures.pop(_account_key(login), None)
 
     def _wait(self, key: str, limit: int, now: datetime) -> int:
         times = self._failures.get(key)
@@ -144,6 +145,15 @@ class LoginThrottle:
         if len(times) < limit:
             return 0
         return max(1, int((times[0] + self._limits.window - now).total_seconds()) + 1)
+
+
+#: longer than any login (64), so that no two logins share a key
+ACCOUNT_KEY_LENGTH = 65
+
+
+def _account_key(login: str) -> str:
+    """The throttle's key of an account; a login of a megabyte must not be kept whole."""
+    return "account:" + login[:ACCOUNT_KEY_LENGTH]
 
 
 class XucAuthService:
@@ -178,8 +188,11 @@ class XucAuthService:
         """Check a password (rate limited per account and address) and issue a token."""
         self.throttle.check(login, address)
         try:
+            # A name no login can have is an unknown user: the same answer, and no query
+            # (PostgreSQL would refuse a NUL in it, SQLite would not).
+            check_login(login)
             user = self._users.authenticate(login, password)
-        except errors.Unauthenticated as exc:
+        except (errors.Unauthenticated, errors.Invalid) as exc:
             self.throttle.failed(login, address)
             raise XucAuthFailed(Reason.INVALID_CREDENTIALS, "invalid login or password") from exc
         self.throttle.succeeded(login)
@@ -252,6 +265,11 @@ class XucAuthService:
         return claims
 
     def _known_user(self, login: str) -> User:
+        try:
+            # An SSO server may name anyone; a name no login can have (a NUL...) is nobody.
+            check_login(login)
+        except errors.Invalid as exc:
+            raise XucAuthFailed(Reason.USER_NOT_FOUND, f"user {login!r} does not exist") from exc
         with self._store.transaction(read_only=True) as tx:
             user = tx.users.get(login)
         if user is None:
@@ -314,7 +332,7 @@ class XucAuthService:
 def _expired(claims: Mapping[str, Any], now: datetime, leeway: int) -> bool:
     """Tell whether `exp` has passed (a malformed `exp` counts as passed)."""
     exp = claims.get("exp")
-    if isinstance(exp, bool) or not isinstance(exp, int | float):
+    if not _is_time(exp):
         return True
     return exp <= now.timestamp() - leeway
 
@@ -323,6 +341,13 @@ def _not_yet_valid(claims: Mapping[str, Any], now: datetime, leeway: int) -> boo
     nbf = claims.get("nbf")
     if nbf is None:
         return False
-    if isinstance(nbf, bool) or not isinstance(nbf, int | float):
+    if not _is_time(nbf):
         return True
     return nbf > now.timestamp() + leeway
+
+
+def _is_time(value: Any) -> TypeGuard[int | float]:
+    """Tell whether a claim is a NumericDate; NaN and infinity are not (NaN compares false)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value)

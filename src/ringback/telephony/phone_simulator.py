@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from ringback.domain.phones import CallPlan, Forward, ForwardKind
-from ringback.services.phones import CallRequest
+from ringback.services.phone_ports import CallRequest
 
 
 @dataclass(frozen=True, slots=True)

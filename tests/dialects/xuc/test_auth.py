@@ -7,7 +7,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
-from ringback.services.xuc_auth import JWT_SECRET_KEY
+from ringback.services.xuc_auth import JWT_SECRET_KEY, LoginLimits, LoginThrottle, XucAuthFailed
 from ringback.testing import FakeClock
 from tests.dialects.xuc.conftest import API, PASSWORD, add_user, login
 
@@ -55,10 +55,17 @@ def test_unknown_user_and_wrong_password_answer_alike(
     assert wrong.json() == unknown.json() == {
         "error": "InvalidCredentials", "message": "invalid login or password",
     }  # fmt: skip
+    # Names no login can have are unknown users too, on SQLite as on PostgreSQL (NUL).
+    for name in ("ali\u0000ce", "x" * 500, "", " alice"):
+        odd = xuc.post(LOGIN, json={"login": name, "password": "nope-nope"})
+        assert (odd.status_code, odd.json()) == (401, wrong.json()), name
 
 
 def test_login_needs_json_with_login_and_password(xuc: TestClient) -> None:
-    for body in (b"", b"{oops", b'{"login": "a"}', b'{"login": 1, "password": "x"}'):
+    lone_surrogate = b'{"login": "\\ud800", "password": "x"}'  # valid JSON, but no text
+    for body in (
+        b"", b"{oops", b'{"login": "a"}', b'{"login": 1, "password": "x"}', lone_surrogate,
+    ):  # fmt: skip
         response = xuc.post(LOGIN, content=body)
         assert response.status_code == 400, body
         assert response.json()["error"] == "InvalidJson"
@@ -170,3 +177,14 @@ def test_a_deleted_users_token_stops_working(
     response = alice.get(f"{API}/contact/personal")
     assert response.status_code == 401
     assert response.json()["error"] == "InvalidToken"
+
+
+def test_the_throttle_keeps_no_login_whole_beyond_any_logins_length() -> None:
+    # A megabyte login per failed attempt must not be a megabyte of memory per attempt.
+    throttle = LoginThrottle(FakeClock(), LoginLimits(per_account=2, per_address=1000))
+    huge = "x" * 1_000_000
+    throttle.failed(huge, "10.0.0.1")
+    throttle.failed(huge + "y", "10.0.0.2")
+    with pytest.raises(XucAuthFailed):
+        throttle.check(huge, "10.0.0.3")  # the same account key: the limit holds
+    throttle.check("x" * 64, "10.0.0.3")  # a real login (64 at most) keeps its own count

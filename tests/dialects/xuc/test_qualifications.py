@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 from starlette.testclient import TestClient
 
@@ -89,6 +92,7 @@ def test_a_queue_the_agent_does_not_work_in_offers_nothing(
 ) -> None:
     assert alice.get(f"{API}/call_qualification/queue/{setup['other']}").json() == []
     assert alice.get(f"{API}/call_qualification/queue/999").json() == []
+    assert alice.get(f"{API}/call_qualification/queue/{2**31 - 1}").json() == []
 
 
 def test_the_documents_answer_is_stored_and_exported(
@@ -115,7 +119,9 @@ def test_the_documents_answer_is_stored_and_exported(
     assert later.content.decode() == CSV_HEADER
 
 
-def test_answer_errors(alice: TestClient, setup: dict[str, int]) -> None:
+def test_answer_errors(
+    alice: TestClient, setup: dict[str, int], services: bootstrap.Services
+) -> None:
     url = f"{API}/call_qualification"
     empty = alice.post(url, content=b"")
     assert empty.status_code == 400
@@ -132,13 +138,24 @@ def test_answer_errors(alice: TestClient, setup: dict[str, int]) -> None:
         assert response.json()["error"] == "JsonErrorDecoding"
     for change in (
         {"time": "yesterday"},
+        {"time": "0001-01-01 00:00:00"},  # too close to year 1 to convert between zones
         {"sub_qualification_id": setup["support_sub1"] + 100},
         {"queue": setup["other"]},
+        {"queue": 2**63},  # more than the database holds
+        {"agent": 2**31},
+        {"agent": -1},
     ):
         valid = {**DOC_ANSWER, "sub_qualification_id": setup["general_sub0"]}
         response = alice.post(url, json={**valid, **change})
         assert response.status_code == 400, change
         assert response.json()["error"] == "JsonErrorDecoding"
+    # A lone surrogate is valid JSON (and Python text) but cannot be stored as UTF-8.
+    lone_surrogate = json.dumps({**valid, "first_name": "\ud800"}).encode()
+    response = alice.post(url, content=lone_surrogate)
+    assert response.status_code == 400
+    assert response.json()["error"] == "JsonErrorDecoding"
+    ever = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+    assert services.qualifications.answers(Principal.service(), 1, *ever) == []
 
 
 def test_export_is_for_the_queues_supervisors(alice: TestClient, setup: dict[str, int]) -> None:
@@ -147,6 +164,27 @@ def test_export_is_for_the_queues_supervisors(alice: TestClient, setup: dict[str
     bad = alice.get(f"{API}/call_qualification/csv/1/soon/later")
     assert bad.status_code == 400
     assert bad.json()["error"] == "JsonErrorDecoding"
+
+
+def test_export_refuses_dates_at_the_ends_of_the_calendar(
+    alice: TestClient, setup: dict[str, int], services: bootstrap.Services
+) -> None:
+    add_user(services, "boss", queue_ids=(1,))
+    boss = {"X-Auth-Token": login(alice, "boss")}
+    for period in ("0001-01-01/2018-01-01", "2018-01-01/9999-12-31", "9999-12-31/9999-12-31"):
+        response = alice.get(f"{API}/call_qualification/csv/1/{period}", headers=boss)
+        assert response.status_code == 400, period
+        assert response.json()["error"] == "JsonErrorDecoding"
+
+
+@pytest.mark.parametrize("queue_id", ["99999999999999999999", "0", "-5", "1.5"])
+def test_a_queue_id_of_the_wrong_shape_is_refused(
+    alice: TestClient, setup: dict[str, int], queue_id: str
+) -> None:
+    for path in (f"queue/{queue_id}", f"csv/{queue_id}/2018-01-01/2018-01-02"):
+        response = alice.get(f"{API}/call_qualification/{path}")
+        assert response.status_code == 400, path
+        assert response.json()["error"] == "JsonErrorDecoding"
 
 
 def test_qualifications_need_a_token(xuc: TestClient) -> None:

@@ -98,6 +98,9 @@ REFUSED = {
     ),
     "hs256 with the public key": _hs256_with_public_key,
     "not a jwt": lambda: "garbage",
+    # NaN compares false with everything, so a naive `exp <= now` never finds it expired
+    "exp is NaN": lambda: access_token(exp=float("nan")),
+    "exp is infinite": lambda: access_token(exp=float("inf")),
     "unknown kid": lambda: jwt.encode(
         {"iss": ISSUER, "aud": AUDIENCE, "exp": NOW + 300},
         KEY,
@@ -121,12 +124,15 @@ def test_bad_access_tokens_are_refused(
 
 
 def test_oidc_errors(xuc: TestClient, services: bootstrap.Services) -> None:
-    missing = xuc.get(OIDC)
-    assert missing.status_code == 400
-    assert missing.json()["error"] == "OidcInvalidParameter"
-    unknown = xuc.get(OIDC, params={"token": access_token(preferred_username="ghost")})
-    assert unknown.status_code == 404
-    assert unknown.json()["error"] == "UserNotFound"
+    # The OIDC part of the document has one word for a missing token, whatever the header says.
+    for headers in ({}, {"Authorization": "Basic YTpi"}, {"Authorization": "Bearer "}):
+        missing = xuc.get(OIDC, headers=headers)
+        assert missing.status_code == 400, headers
+        assert missing.json()["error"] == "OidcInvalidParameter"
+    for name in ("ghost", "a\u0000b", "x" * 500):  # nobody, and names no login can have
+        unknown = xuc.get(OIDC, params={"token": access_token(preferred_username=name)})
+        assert unknown.status_code == 404, name
+        assert unknown.json()["error"] == "UserNotFound"
 
 
 def test_jwks_is_fetched_once_and_cached(

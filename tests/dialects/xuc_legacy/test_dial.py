@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from ringback.domain.phones import sanitize_number
 from ringback.settings import Settings
 from ringback.testing import FakeClock
 from tests.dialects.xuc_legacy.conftest import (
+    URL,
     add_queue,
     add_user,
     make_settings,
@@ -168,6 +170,20 @@ def test_dial_by_username_of_the_documents_john_is_not_found(xuc: TestClient) ->
     assert response.json() == {"error": "UserNotFound", "message": "user john does not exist"}
 
 
+def test_a_lone_surrogate_is_refused_as_invalid_json(
+    xuc: TestClient, services: bootstrap.Services
+) -> None:
+    add_queue(services, queue_id=5)
+    for method, field in (
+        ("dialByUsername", "username"), ("dialFromQueue", "callerIdName"), ("dial", "number"),
+    ):  # fmt: skip
+        body = json.dumps(DIAL_FROM_QUEUE | {"username": "alicej", field: "\udc00"}).encode()
+        response = xuc.post(f"{URL}/{method}/avencall.com/bruce/", content=body)
+        assert response.status_code == 400, method
+        assert response.json()["error"] == "InvalidJson"
+    assert history(xuc, "bruce") == []
+
+
 def test_dial_by_username_needs_a_username(xuc: TestClient) -> None:
     response = post(xuc, "dialByUsername/avencall.com/bruce/", {"username": None})
     assert response.status_code == 400
@@ -296,10 +312,27 @@ def test_dial_from_an_unknown_queue_is_not_found(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"queueId": None}, "queueId must be a number"),
-        ({"queueId": "five"}, "queueId must be a number"),
+        ({"queueId": None}, "queueId must be a number from 0 to 2147483647"),
+        ({"queueId": "five"}, "queueId must be a number from 0 to 2147483647"),
+        ({"queueId": 2**63}, "queueId must be a number from 0 to 2147483647"),
+        # str.isdigit() says yes to these, int() refuses the first and reads the second as 1
+        ({"queueId": "\u00b2"}, "queueId must be a number from 0 to 2147483647"),
+        ({"queueId": "\u0661"}, "queueId must be a number from 0 to 2147483647"),
         ({"destination": None}, "destination is required"),
         ({"variables": ["foo"]}, "variables must be a JSON object"),
+        ({"variables": {"foo": {"x": 1}}}, "variables.foo must be a text or a number"),
+        ({"variables": {"foo": None}}, "variables.foo must be a text or a number"),
+        ({"variables": {"a b": "c"}}, "variables: 'a b' is not a variable name ([A-Za-z0-9_])"),
+        (
+            {"variables": {"a\u0000": "c"}},
+            "variables: 'a\\x00' is not a variable name ([A-Za-z0-9_])",
+        ),
+        (
+            {"variables": {"foo": "x" * 256}},
+            "variables.foo must be printable, 255 characters at most",
+        ),
+        ({"variables": {"foo": "a\nb"}}, "variables.foo must be printable, 255 characters at most"),
+        ({"callerIdName": "Tho\u0000mas"}, "callerIdName holds a control character"),
     ],
 )
 def test_dial_from_queue_refuses_a_bad_body(

@@ -97,6 +97,7 @@ def test_an_empty_history_is_an_empty_list(xuc: TestClient) -> None:
         ("?days=0", "days must be 1 to 366"),
         ("?size=X", "size must be a whole number"),
         ("?days=-1", "days must be a whole number"),
+        ("?size=%C2%B2", "size must be a whole number"),  # '²': isdigit() but not int()
     ],
 )
 def test_history_refuses_a_bad_query(xuc: TestClient, query: str, message: str) -> None:

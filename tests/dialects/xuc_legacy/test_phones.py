@@ -34,7 +34,7 @@ def test_connect_with_the_right_password_gives_the_user_a_line(
     assert stored_phone(services, "bruce").line == "1000"
 
 
-@pytest.mark.parametrize("username", ["bruce", "nobody"])
+@pytest.mark.parametrize("username", ["bruce", "nobody", "%00", "x" * 100])
 def test_connect_refuses_a_wrong_password_and_an_unknown_user_alike(
     xuc: TestClient, username: str
 ) -> None:
@@ -54,6 +54,12 @@ def test_connect_as_the_documents_curl_writes_it_names_no_user(xuc: TestClient) 
         "error": "InvalidParameter",
         "message": "the path needs $domain/$username/",
     }
+
+
+def test_connect_with_a_lone_surrogate_is_invalid_json(xuc: TestClient) -> None:
+    response = xuc.post(f"{URL}/connect/avencall.com/bruce/", content=b'{"password": "\\ud800"}')
+    assert response.status_code == 400
+    assert response.json()["error"] == "InvalidJson"
 
 
 def test_connect_needs_a_password(xuc: TestClient) -> None:
@@ -112,6 +118,20 @@ def test_dnd_of_an_unknown_user_is_not_found(xuc: TestClient) -> None:
     response = post(xuc, "dnd/avencall.com/john/", {"state": True})
     assert response.status_code == 404
     assert response.json() == {"error": "UserNotFound", "message": "user john does not exist"}
+
+
+@pytest.mark.parametrize("username", ["%00", "a%20b", "x" * 300, "%C3%A9"])
+def test_a_username_no_login_can_have_is_not_found(
+    xuc: TestClient, services: bootstrap.Services, username: str
+) -> None:
+    for method, body in (("dnd", {"state": True}), ("uncForward", {"state": False})):
+        response = post(xuc, f"{method}/avencall.com/{username}/", body)
+        assert response.status_code == 404, method
+        assert response.json()["error"] == "UserNotFound"
+    history = xuc.get(f"{URL}/historyByUsername/avencall.com/{username}/?size=1")
+    assert history.json()["error"] == "UserNotFound"
+    assert post(xuc, f"handshake/avencall.com/{username}", {}).status_code == 404
+    assert stored_phone(services, "bruce") is None
 
 
 def test_dnd_answers_only_post(xuc: TestClient) -> None:
@@ -174,6 +194,17 @@ def test_the_forwards_are_independent(xuc: TestClient, services: bootstrap.Servi
         ({"destination": "1102"}, "InvalidJson", "state must be true or false"),
         ({"state": True, "destination": ["1102"]}, "InvalidJson", "destination must be a string"),
         ({"state": True, "destination": "1" * 41}, "InvalidParameter", "destination is too long"),
+        (
+            {"state": True, "destination": "reception"},
+            "InvalidParameter",
+            "destination must be a number (digits, * and #, maybe after a +)",
+        ),
+        (
+            {"state": False, "destination": "11+02"},
+            "InvalidParameter",
+            "destination must be a number (digits, * and #, maybe after a +)",
+        ),
+        ({"state": True, "destination": "1102\n"}, "InvalidJson", None),
     ],
 )
 def test_a_forward_refuses_a_bad_body(
@@ -197,3 +228,12 @@ def test_a_body_over_the_limit_is_refused(xuc: TestClient, services: bootstrap.S
     assert response.status_code == 413
     assert response.json() == {"error": "InvalidJson", "message": "the body exceeds 65536 bytes"}
     assert stored_phone(services, "bruce") is None
+
+
+def test_a_forward_may_send_calls_to_an_international_number(
+    xuc: TestClient, services: bootstrap.Services
+) -> None:
+    body = {"state": True, "destination": "+33123456789"}
+    assert post(xuc, "naForward/avencall.com/bruce/", body).status_code == 200
+    phone = stored_phone(services, "bruce")
+    assert phone.forward(ForwardKind.NO_ANSWER) == Forward(True, "+33123456789")

@@ -139,6 +139,15 @@ def _csv_lines(body: bytes) -> list[ImportLine]:
         # The document's own curl sends '\n' as two characters inside single quotes.
         text = text.replace("\\n", "\n")
     reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _read_lines(reader)
+    except csv.Error as exc:  # a cell over csv.field_size_limit(), mostly
+        raise XucError(
+            "InvalidContact", 400, f"the CSV cannot be read near line {reader.line_num}: {exc}"
+        ) from exc
+
+
+def _read_lines(reader: Any) -> list[ImportLine]:
     columns = _header(next(reader, None))
     lines: list[ImportLine] = []
     for row in reader:

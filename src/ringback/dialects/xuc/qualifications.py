@@ -6,10 +6,10 @@ import csv
 import io
 import json
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -31,6 +31,11 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: the forms a `from`/`to` of the CSV export may take
 PERIOD_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
 CSV_TYPE = "text/csv; charset=UTF-8"
+#: ids are stored as 32-bit integers: a larger one names nothing
+MAX_ID = 2**31 - 1
+#: the years a time may fall in, so that it converts to and from UTC in any time zone
+YEARS = range(1900, 9999)
+QueueId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _service(request: Request) -> QualificationService:
@@ -44,7 +49,9 @@ def _zone(request: Request) -> ZoneInfo:
 
 
 @router.get("/call_qualification/queue/{queue_id}")
-def queue_qualifications(request: Request, caller: Caller, queue_id: int) -> list[dict[str, Any]]:
+def queue_qualifications(
+    request: Request, caller: Caller, queue_id: QueueId
+) -> list[dict[str, Any]]:
     return [_out(q) for q in _service(request).for_queue(caller, queue_id)]
 
 
@@ -69,8 +76,9 @@ def _answer(body: dict[str, Any], zone: ZoneInfo) -> QualificationAnswer:
     if missing:
         raise bad_json(Part.QUALIFICATIONS, f"missing field(s): {', '.join(missing)}")
     for name in INTEGERS:
-        if isinstance(body[name], bool) or not isinstance(body[name], int):
-            raise bad_json(Part.QUALIFICATIONS, f"{name} must be an integer")
+        value = body[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+            raise bad_json(Part.QUALIFICATIONS, f"{name} must be an integer from 1 to {MAX_ID}")
     texts = {name: _text(body, name) for name in TEXTS}
     return QualificationAnswer(
         id=None,
@@ -111,7 +119,16 @@ def _time(value: Any, zone: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat(value.strip())
     except ValueError as exc:
         raise bad_json(Part.QUALIFICATIONS, "time must be 'YYYY-MM-DD HH:MM:SS'") from exc
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return _within_years(moment if moment.tzinfo is not None else moment.replace(tzinfo=zone))
+
+
+def _within_years(moment: datetime) -> datetime:
+    """Refuse a time too close to year 1 or 9999 to be converted between time zones."""
+    if moment.year not in YEARS:
+        raise bad_json(
+            Part.QUALIFICATIONS, f"a time must fall in the years {YEARS.start} to {YEARS.stop - 1}"
+        )
+    return moment
 
 
 def _export(request: Request, caller: Caller, queue_id: int, start: str, end: str) -> Response:
@@ -132,7 +149,7 @@ def _export(request: Request, caller: Caller, queue_id: int, start: str, end: st
 
 @router.get("/call_qualification/csv/{queue_id}/{start}/{end}")
 def export_answers(
-    request: Request, caller: Caller, queue_id: int, start: str, end: str
+    request: Request, caller: Caller, queue_id: QueueId, start: str, end: str
 ) -> Response:
     return _export(request, caller, queue_id, start, end)
 
@@ -145,11 +162,11 @@ def _bound(value: str, zone: ZoneInfo, *, end: bool) -> datetime:
     except ValueError:
         pass
     else:
-        start_of_day = datetime.combine(day, time(), tzinfo=zone)
+        start_of_day = _within_years(datetime.combine(day, time(), tzinfo=zone))
         return start_of_day + timedelta(days=1) if end else start_of_day
     for form in PERIOD_FORMATS:
         try:
-            return datetime.strptime(text, form).replace(tzinfo=zone)
+            return _within_years(datetime.strptime(text, form).replace(tzinfo=zone))
         except ValueError:
             continue
     raise bad_json(Part.QUALIFICATIONS, f"{value!r} is not a date 'YYYY-MM-DD[ HH:MM:SS]'")

@@ -61,7 +61,19 @@ def json_object(body: bytes, part: Part, *, lenient: bool = False) -> dict[str, 
         raise bad_json(part, f"the body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise bad_json(part, "the body must be a JSON object")
+    if not _encodable(value):
+        # "\ud800" is valid JSON but no character: the database could not store it.
+        raise bad_json(part, "the body holds a lone surrogate (\\ud800-\\udfff), not text")
     return value
+
+
+def _encodable(value: Any) -> bool:
+    """Tell whether every string of a parsed JSON value can be written as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _loads(text: str, lenient: bool) -> Any:

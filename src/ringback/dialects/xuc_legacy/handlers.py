@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from ringback.dialects.xuc_legacy import wire
 from ringback.dialects.xuc_legacy.wire import Body, Target
+from ringback.domain import errors
 from ringback.domain.phones import ForwardKind
 from ringback.services.phones import PhoneService, QueueDial
 
@@ -33,7 +34,12 @@ class Request:
 
 def connect(r: Request) -> None:
     """connect: check the user's password (the user's line is made ready)."""
-    r.phones.connect(r.target.user(), r.json().text("password"))
+    password = r.json().text("password", secret=True)
+    try:
+        username = r.target.user()
+    except errors.NotFound as exc:  # a name no login can have: answered as any unknown user
+        raise errors.Unauthenticated("invalid username or password") from exc
+    r.phones.connect(username, password)
 
 
 def dnd(r: Request) -> None:
@@ -59,7 +65,7 @@ def dial_from_queue(r: Request) -> None:
         queue_id=body.integer("queueId"),
         caller_id_name=body.text("callerIdName", required=False),
         caller_id_number=body.text("callerIdNumber", required=False),
-        variables=body.mapping("variables"),
+        variables=body.variables("variables"),
     )
     r.phones.dial_from_queue(r.target.user(), request)
 
@@ -78,7 +84,7 @@ def _forward(kind: ForwardKind) -> Callable[[Request], None]:
 def handshake(r: Request) -> None:
     """handshake: post again the current state of the domain's users (or of one user)."""
     r.target.need_domain()
-    r.phones.handshake(r.target.username or None)
+    r.phones.handshake(wire.known_shape(r.target.username) if r.target.username else None)
 
 
 def agent_login(r: Request) -> None:

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ringback.dialects.xuc_legacy.errors import XucError
+from ringback.domain import errors
+from ringback.domain.people import check_login
 from ringback.services.phones import HistoryEntry
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT = 255
+#: ids are stored as 32-bit integers: a larger one names nothing
+MAX_ID = 2**31 - 1
+#: a dialplan variable's name, as Asterisk accepts it
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+#: characters no field of a phone request may hold
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +44,23 @@ class Target:
         self.need_domain()
         if not self.username:
             raise XucError(400, "InvalidParameter", "the path needs $domain/$username/")
-        return self.username
+        return known_shape(self.username)
 
     def need_domain(self) -> str:
         """Return the domain, which this method needs."""
         if not self.domain:
             raise XucError(400, "InvalidParameter", "the path needs $domain/")
         return self.domain
+
+
+def known_shape(username: str) -> str:
+    """Return a username that could be a login; any other names nobody (and never reaches SQL,
+    where PostgreSQL refuses a NUL)."""
+    try:
+        check_login(username)
+    except errors.Invalid as exc:
+        raise errors.NotFound(f"user {username[:64]!r} does not exist") from exc
+    return username
 
 
 class Body:
@@ -56,10 +75,16 @@ class Body:
             raise XucError(400, "InvalidJson", f"the body is not valid JSON: {exc}") from exc
         if not isinstance(value, dict):
             raise XucError(400, "InvalidJson", "the body must be a JSON object")
+        if not _encodable(value):
+            # "\ud800" is valid JSON but no character: the database could not store it.
+            raise XucError(400, "InvalidJson", "the body holds a lone surrogate, not text")
         self._fields: dict[str, Any] = value
 
-    def text(self, name: str, *, required: bool = True) -> str:
-        """Return a string field (a number is accepted and read as its digits)."""
+    def text(self, name: str, *, required: bool = True, secret: bool = False) -> str:
+        """Return a string field (a number is accepted and read as its digits).
+
+        A `secret` (a password) is taken as typed: control characters only make it wrong.
+        """
         value = self._fields.get(name)
         if value is None:
             if required:
@@ -70,6 +95,8 @@ class Body:
         text = str(value)
         if len(text) > MAX_TEXT:
             raise XucError(400, "InvalidJson", f"{name} is longer than {MAX_TEXT} characters")
+        if not secret and CONTROL.search(text):
+            raise XucError(400, "InvalidJson", f"{name} holds a control character")
         return text
 
     def boolean(self, name: str) -> bool:
@@ -82,20 +109,57 @@ class Body:
     def integer(self, name: str) -> int:
         """Return a required whole-number field (a string of digits is accepted)."""
         value = self._fields.get(name)
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise XucError(400, "InvalidJson", f"{name} must be a number")
+        if isinstance(value, str) and _is_whole_number(value.strip()):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ID:
+            raise XucError(400, "InvalidJson", f"{name} must be a number from 0 to {MAX_ID}")
         return value
 
-    def mapping(self, name: str) -> dict[str, Any]:
-        """Return an optional JSON object field."""
+    def variables(self, name: str) -> dict[str, str]:
+        """Return an optional object of dialplan variables: names to texts (numbers as text)."""
         value = self._fields.get(name)
         if value is None:
             return {}
         if not isinstance(value, dict):
             raise XucError(400, "InvalidJson", f"{name} must be a JSON object")
-        return value
+        return {
+            _variable_name(name, key): _variable_value(name, key, v) for key, v in value.items()
+        }
+
+
+def _variable_name(field_name: str, key: str) -> str:
+    if not VARIABLE_NAME.fullmatch(key):
+        raise XucError(
+            400, "InvalidJson", f"{field_name}: {key[:64]!r} is not a variable name ([A-Za-z0-9_])"
+        )
+    return key
+
+
+def _variable_value(field_name: str, key: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise XucError(400, "InvalidJson", f"{field_name}.{key} must be a text or a number")
+    text = str(value)
+    if len(text) > MAX_TEXT or CONTROL.search(text):
+        raise XucError(
+            400,
+            "InvalidJson",
+            f"{field_name}.{key} must be printable, {MAX_TEXT} characters at most",
+        )
+    return text
+
+
+def _encodable(value: Any) -> bool:
+    """Tell whether every string of a parsed JSON value can be written as UTF-8."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _is_whole_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() also says yes to '²', which int() refuses."""
+    return text.isascii() and text.isdigit()
 
 
 def count(query: dict[str, str], name: str) -> int | None:
@@ -103,7 +167,7 @@ def count(query: dict[str, str], name: str) -> int | None:
     value = query.get(name)
     if value is None:
         return None
-    if not value.strip().isdigit():
+    if not _is_whole_number(value.strip()):
         raise XucError(400, "InvalidParameter", f"{name} must be a whole number")
     return int(value)
 
