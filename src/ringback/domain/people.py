@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from ringback.domain import errors
 
-LOGIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}$")
+LOGIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}\Z")  # \Z: "$" would let "bob\n" through
 
 
 class Profile(StrEnum):
