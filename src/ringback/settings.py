@@ -59,7 +59,6 @@ class Settings(BaseSettings):
     simulator_ring_seconds: float = Field(default=2.0, ge=0)
     simulator_handle_seconds: float = Field(default=20.0, ge=0)
 
-
     # The UCCX adapter.
     #: how long a UCCX callback whose caller is still queued live waits before the next look-up
     uccx_recheck_seconds: float = Field(default=10.0, gt=0)
