@@ -108,7 +108,7 @@ class CallbackService:
     ) -> Callback:
         """Move a callback not yet started to a new desired time (None: now), with its place."""
         with self._store.transaction() as tx:
-            before = _visible(tx, actor, callback_id)
+            before = _locked(tx, actor, callback_id)
             if before.state not in NOT_STARTED:
                 raise errors.IllegalTransition(
                     f"cannot reschedule a callback that is {before.state.value}",
@@ -176,7 +176,7 @@ class CallbackService:
     def cancel(self, actor: Principal, callback_id: UUID) -> Callback:
         """Cancel a callback that no dial is in flight for."""
         with self._store.transaction() as tx:
-            before = _visible(tx, actor, callback_id)
+            before = _locked(tx, actor, callback_id)
             now = self._clock.now()
             after = before.apply(
                 Event.CANCEL, now=now, reason=Reason.CANCELLED, completed_at=now, lease=None
@@ -194,7 +194,7 @@ class CallbackService:
     ) -> Callback:
         """Apply the outcome of the attempt named by `dial_key`: done, retry later, or give up."""
         with self._store.transaction() as tx:
-            before = _visible(tx, actor, callback_id)
+            before = _locked(tx, actor, callback_id)
             if dial_key != before.dial_key:
                 raise errors.Conflict(
                     f"dial key {dial_key} is not the current attempt ({before.dial_key})",
@@ -389,11 +389,19 @@ def _queue(tx: Transaction, queue_id: int) -> Queue:
     return queue
 
 
-def _visible(tx: Transaction, actor: Principal, callback_id: UUID) -> Callback:
-    callback = tx.callbacks.get(callback_id)
+def _visible(
+    tx: Transaction, actor: Principal, callback_id: UUID, *, for_update: bool = False
+) -> Callback:
+    callback = tx.callbacks.get(callback_id, for_update=for_update)
     if callback is None or not actor.may_see_queue(callback.queue_id):
         raise errors.NotFound(f"callback {callback_id} does not exist")
     return callback
+
+
+def _locked(tx: Transaction, actor: Principal, callback_id: UUID) -> Callback:
+    """Read a callback about to be changed, holding its row so that a concurrent writer (the
+    dispatcher settling a fast attempt) waits instead of making this change fail."""
+    return _visible(tx, actor, callback_id, for_update=True)
 
 
 def _save(

@@ -145,8 +145,8 @@ class Page:
 class CallbackRepository(Protocol):
     """Callbacks; the only writer of the callbacks table."""
 
-    def get(self, callback_id: UUID) -> Callback | None:
-        """Return the callback with this id."""
+    def get(self, callback_id: UUID, *, for_update: bool = False) -> Callback | None:
+        """Return the callback with this id; `for_update` locks it until the transaction ends."""
         ...
 
     def get_many(self, callback_ids: Sequence[UUID]) -> dict[UUID, Callback]:

@@ -28,9 +28,9 @@ class SqlCallbacks:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
-    def get(self, callback_id: UUID) -> Callback | None:
-        """Return the callback with this id."""
-        return self._one(callbacks.c.id == str(callback_id))
+    def get(self, callback_id: UUID, *, for_update: bool = False) -> Callback | None:
+        """Return the callback with this id; `for_update` locks its row until the end."""
+        return self._one(callbacks.c.id == str(callback_id), for_update=for_update)
 
     def get_many(self, callback_ids: Sequence[UUID]) -> dict[UUID, Callback]:
         """Return the callbacks with these ids that exist, by id."""
@@ -237,8 +237,11 @@ class SqlCallbacks:
         query = select(func.count()).select_from(callbacks).where(*conditions)
         return int(self._c.execute(query).scalar_one())
 
-    def _one(self, where: ColumnElement[bool]) -> Callback | None:
-        row = self._c.execute(select(callbacks).where(where)).mappings().first()
+    def _one(self, where: ColumnElement[bool], *, for_update: bool = False) -> Callback | None:
+        query = select(callbacks).where(where)
+        if for_update:  # PostgreSQL; SQLite's write transactions hold the whole database
+            query = query.with_for_update()
+        row = self._c.execute(query).mappings().first()
         return rows.callback_from_row(row) if row else None
 
 
