@@ -25,9 +25,9 @@ from ringback.services import access, uccx_settings
 from ringback.services.callbacks import MAX_PAGE, CallbackService, NewCallback, Outcome
 from ringback.services.ports import CallbackQuery, Clock, Store, Transaction
 from ringback.services.queues import queue_named
+from ringback.services.throttle import LoginLimits, LoginThrottle
 from ringback.services.uccx_settings import CsqSettings, UccxConnection, UccxSettings
 from ringback.services.users import UserService
-from ringback.services.xuc_auth import LoginLimits, LoginThrottle, XucAuthFailed
 
 OFFER_WORDS = frozenset({"REQUESTED", "QUEUED"})
 PROGRESS: dict[str, Event] = {
@@ -56,12 +56,6 @@ OPEN_STATUS_STATES: dict[str, tuple[State, ...]] = {
     "AGENTACKNOWLEDGED": (State.RESERVED,),
     "DIALINGTARGET": (State.DIALING,),
 }
-
-
-class TooManyAttempts(errors.RingbackError):
-    """authenticateuser refused: too many wrong passwords for this user or from this address."""
-
-    error_id = "too_many_attempts"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -312,10 +306,7 @@ class UccxService:
         limit the check is refused, even with the right password, until the window passes.
         """
         login, password = _credentials(token)
-        try:
-            self._throttle.check(login, address)
-        except XucAuthFailed as exc:
-            raise TooManyAttempts(exc.message) from exc
+        self._throttle.check(login, address)
         try:
             self._users.authenticate(login, password)
         except errors.Unauthenticated:

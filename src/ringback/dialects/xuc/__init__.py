@@ -24,8 +24,9 @@ from ringback.domain.hours import zone
 from ringback.services.contacts import ContactService
 from ringback.services.ports import Clock, Store
 from ringback.services.qualifications import QualificationService
+from ringback.services.throttle import LoginLimits
 from ringback.services.users import UserService
-from ringback.services.xuc_auth import LoginLimits, OidcPolicy, XucAuthService
+from ringback.services.xuc_auth import OidcPolicy, XucAuthService
 from ringback.settings import Settings
 
 __all__ = ["ContactService", "QualificationService", "XucAuthService", "auth_service", "build_all"]
