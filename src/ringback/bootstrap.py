@@ -1,9 +1,9 @@
-"""The composition root: settings -> engine -> store -> services -> application."""
+"""The composition root: settings -> engine -> store -> core -> dialects -> app and dispatcher."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 
 from ringback import runtime
 from ringback.api.app import create_app
+from ringback.core import Core, Dialect, Wing
 from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
 from ringback.runtime import DispatchRuntime
@@ -23,7 +24,8 @@ from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
 from ringback.services.gms import GmsService
 from ringback.services.passwords import Argon2PasswordHasher
-from ringback.services.ports import Clock, PasswordHasher
+from ringback.services.ports import Clock
+from ringback.services.qualifications import QualificationService
 from ringback.services.queues import QueueService
 from ringback.services.uccx import UccxService
 from ringback.services.users import UserService
@@ -32,6 +34,9 @@ from ringback.settings import Settings
 from ringback.store import migrate
 from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
+
+#: every dialect this server speaks, in the order their routes are tried
+DIALECTS: tuple[Dialect, ...] = ()
 
 
 class SystemClock:
@@ -42,24 +47,14 @@ class SystemClock:
         return datetime.now(UTC)
 
 
-@dataclass
-class Services:
-    """Every use case, wired to one store and one clock."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Services(Core):
+    """The core, and the services of the dialects not yet in a wing of their own."""
 
-    store: SqlStore
-    clock: Clock
-    hasher: PasswordHasher
-    queues: QueueService
-    users: UserService
-    agents: AgentService
-    callbacks: CallbackService
-    events: EventService
-    webhooks: WebhookService
     uccx: UccxService
     xivo: xivo_configmgt.XivoServices
     xuc_auth: xuc_rest.XucAuthService
     contacts: xuc_rest.ContactService
-    qualifications: xuc_rest.QualificationService
     phones: xuc_legacy.PhoneService
     gms: GmsService
     ameyo: AmeyoService
@@ -89,6 +84,7 @@ def build_services(
         store, clock, callbacks, users, offer_timeout_seconds=settings.offer_timeout_seconds
     )
     return Services(
+        settings=settings,
         store=store,
         clock=clock,
         hasher=hasher,
@@ -98,11 +94,11 @@ def build_services(
         callbacks=callbacks,
         events=EventService(store),
         webhooks=WebhookService(store, clock),
+        qualifications=QualificationService(store),
         uccx=uccx_service,
         xivo=xivo_configmgt.build_services(store, clock, settings),
         xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
         contacts=xuc_rest.ContactService(store, clock),
-        qualifications=xuc_rest.QualificationService(store),
         phones=runtime.phone_service(settings, store, clock, users),
         gms=GmsService(store, clock, callbacks),
         ameyo=AmeyoService(
@@ -117,6 +113,11 @@ def build_services(
             ),
         ),
     )
+
+
+def build_wings(core: Core, dialects: Sequence[Dialect] = DIALECTS) -> list[Wing]:
+    """Build every dialect's wing on `core`, once."""
+    return [dialect.build(core) for dialect in dialects]
 
 
 def prepare(settings: Settings, services: Services) -> Credentials:
@@ -155,22 +156,27 @@ def _prepare_demo(settings: Settings, services: Services) -> Credentials:
     return Credentials(password, token, demo_password, created)
 
 
-def build_runtime(settings: Settings, services: Services) -> DispatchRuntime:
-    """Return a dispatcher runtime on `services`' store and clock."""
+def build_runtime(
+    settings: Settings, services: Services, wings: Sequence[Wing] = ()
+) -> DispatchRuntime:
+    """Return a dispatcher runtime on `services`' store and clock, with the wings' additions."""
     service = runtime.dispatch_service(settings, services.store, services.clock)
     outbox = OutboxService(services.store, services.clock)
-    return DispatchRuntime(settings, service, services.callbacks, outbox, services.uccx)
+    return DispatchRuntime(settings, service, services.callbacks, outbox, services.uccx, wings)
 
 
-def build_app(settings: Settings, services: Services) -> FastAPI:
+def build_app(
+    settings: Settings, services: Services, wings: Sequence[Wing] | None = None
+) -> FastAPI:
     """Return the ASGI application serving every prefix, with its dispatcher if enabled."""
+    built = build_wings(services) if wings is None else list(wings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.dispatcher:
             yield
             return
-        dispatch = build_runtime(settings, services)
+        dispatch = build_runtime(settings, services, built)
         await dispatch.start()
         app.state.dispatch = dispatch
         app.state.dispatcher_stats = dispatch.dispatcher.stats
@@ -180,6 +186,14 @@ def build_app(settings: Settings, services: Services) -> FastAPI:
             await dispatch.stop()
 
     app = create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
+    for wing in built:
+        app.router.routes.extend(wing.routes)
+    _mount_legacy(app, settings, services)
+    return app
+
+
+def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
+    """Serve the dialects not yet in a wing of their own."""
     app.router.routes.append(uccx.route(services, settings))
     app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
     for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
@@ -187,4 +201,3 @@ def build_app(settings: Settings, services: Services) -> FastAPI:
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))
     app.mount(gms.PREFIX, gms.build(services, settings))
     app.mount(ameyo.PREFIX, ameyo.build(services, settings))
-    return app

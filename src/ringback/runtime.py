@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from typing import cast
 from uuid import UUID
 
+from ringback.core import Wing
 from ringback.dispatch.dispatcher import Dispatcher, DispatcherConfig
 from ringback.dispatch.lock import DispatcherLock
 from ringback.domain.people import Principal
@@ -49,6 +51,7 @@ class DispatchRuntime:
         callbacks: CallbackService,
         outbox: OutboxService,
         uccx: UccxService,
+        wings: Sequence[Wing] = (),
     ) -> None:
         self._settings = settings
         self._lock = DispatcherLock(settings.database_url)
@@ -64,6 +67,8 @@ class DispatchRuntime:
                 recheck_seconds=settings.uccx_recheck_seconds,
             ),
         }
+        for wing in wings:
+            self._adapters.update(wing.telephony)
         self.dispatcher = Dispatcher(service, self.telephony_for, _dispatcher_config(settings))
         xuc = xuc_event_target(settings)
         self.outbox = OutboxWorker(outbox, self.dispatcher.owner, xuc=xuc)

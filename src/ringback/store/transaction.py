@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
@@ -45,14 +46,23 @@ class SqlTransaction:
         self.ameyo: AmeyoRepository = ameyo.SqlAmeyo(connection)
 
 
-class SqlStore:
-    """Opens units of work on an engine; commits when the block ends without error."""
+#: the repositories a unit of work holds: the engine's, or a wing's extension of them
+Tx = TypeVar("Tx", bound=SqlTransaction)
 
-    def __init__(self, engine: Engine) -> None:
+
+class UnitsOfWork(Generic[Tx]):
+    """Opens units of work on an engine; commits when the block ends without error.
+
+    A wing whose service needs repositories of its own besides the engine's gives a subclass
+    of SqlTransaction that adds them: `UnitsOfWork(engine, XivoSqlTransaction)`.
+    """
+
+    def __init__(self, engine: Engine, repositories: Callable[[Connection], Tx]) -> None:
         self.engine = engine
+        self._repositories = repositories
 
     @contextmanager
-    def transaction(self, *, read_only: bool = False) -> Iterator[SqlTransaction]:
+    def transaction(self, *, read_only: bool = False) -> Iterator[Tx]:
         """Open a unit of work, committed on success and rolled back on error.
 
         `read_only` units do not take SQLite's write lock, so they never wait for writers.
@@ -62,7 +72,7 @@ class SqlStore:
                 if read_only:
                     connection = connection.execution_options(**{READ_ONLY: True})
                 with connection.begin():
-                    yield SqlTransaction(connection)
+                    yield self._repositories(connection)
         except DataError as exc:
             raise errors.Invalid(f"the database refused a value: {_first_line(exc)}") from exc
         except IntegrityError as exc:
@@ -85,6 +95,13 @@ class SqlStore:
                 connection.execute(text("SELECT 1"))
         except DBAPIError as exc:
             raise errors.Unavailable("the database cannot be reached") from exc
+
+
+class SqlStore(UnitsOfWork[SqlTransaction]):
+    """Units of work holding the engine's repositories."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, SqlTransaction)
 
 
 def _first_line(exc: Exception) -> str:
