@@ -79,7 +79,9 @@ def build_services(
     clock = clock or SystemClock()
     hasher = Argon2PasswordHasher(cheap=settings.fast_password_hash)
     users = UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds))
-    callbacks = CallbackService(store, clock)
+    callbacks = CallbackService(
+        store, clock, offer_timeout=timedelta(seconds=settings.offer_timeout_seconds)
+    )
     uccx_service = UccxService(
         store, clock, callbacks, users, offer_timeout_seconds=settings.offer_timeout_seconds
     )

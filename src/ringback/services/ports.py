@@ -165,6 +165,10 @@ class CallbackRepository(Protocol):
         """Store a new callback."""
         ...
 
+    def add_many(self, new: Sequence[Callback]) -> None:
+        """Store many new callbacks (none with an Idempotency-Key) in one statement."""
+        ...
+
     def update(
         self,
         callback: Callback,
@@ -193,6 +197,14 @@ class CallbackRepository(Protocol):
 
     def lock_number(self, queue_id: int, customer_number: str) -> None:
         """Hold, until the transaction ends, the right to admit callbacks for this number."""
+        ...
+
+    def lock_numbers(self, queue_id: int, numbers: Sequence[str]) -> None:
+        """Hold, until the transaction ends, the right to admit callbacks for these numbers."""
+        ...
+
+    def open_counts(self, queue_id: int, numbers: Sequence[str]) -> dict[str, int]:
+        """Count the open callbacks of each of these numbers in one queue."""
         ...
 
     def counts_by_state(self) -> dict[tuple[int, str], int]:

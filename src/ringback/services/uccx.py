@@ -12,11 +12,10 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from ringback.domain import errors
-from ringback.domain.callbacks import Callback, UccxFields, record
+from ringback.domain.callbacks import Callback, UccxFields
 from ringback.domain.numbers import NumberPolicy, normalize_number
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
@@ -172,36 +171,16 @@ class UccxService:
         return self._progress(actor, callback.id, word, agent_id)
 
     def _progress(self, actor: Principal, callback_id: UUID, word: str, agent_id: str) -> Callback:
-        with self._store.transaction() as tx:
-            before = tx.callbacks.get(callback_id)
-            if before is None:
-                raise errors.NotFound(f"callback {callback_id} does not exist")
-            now = self._clock.now()
-            changes: dict[str, Any] = {"lease": None, "telephony_status": word}
-            if PROGRESS[word] is Event.OFFER:
-                # Telephony holds it from now on: the offer timeout starts again at each report.
-                changes["next_action_at"] = now + self._offer_timeout
-            after = before.apply(PROGRESS[word], now=now, **changes)
-            if not tx.callbacks.update(after, expected_version=before.version):
-                raise errors.Conflict(f"record {before.external_id} changed meanwhile; try again")
-            tx.events.append(
-                record(before, after, event=f"uccx:{word.lower()}", actor=actor.name,
-                       status=word, agentid=agent_id)
-            )  # fmt: skip
-            return after.evolve(version=before.version + 1)
+        return self._callbacks.report_progress(
+            actor, callback_id, PROGRESS[word], telephony_status=word,
+            log_as=f"uccx:{word.lower()}", status=word, agentid=agent_id,
+        )  # fmt: skip
 
     def _outcome(self, actor: Principal, callback: Callback, word: str, agent_id: str) -> Callback:
-        after = self._callbacks.record_outcome(
+        return self._callbacks.record_outcome(
             actor, callback.id, dial_key=callback.dial_key, outcome=OUTCOMES[word],
-            detail=f"UCCX {word}, agentid {agent_id}",
+            detail=f"UCCX {word}, agentid {agent_id}", telephony_status=word,
         )  # fmt: skip
-        # The outcome is settled; the status word only refines what getrecords shows.
-        with self._store.transaction() as tx:
-            if tx.callbacks.update(
-                after.evolve(telephony_status=word), expected_version=after.version
-            ):
-                return after.evolve(telephony_status=word, version=after.version + 1)
-        return after
 
     def remove(self, actor: Principal, external_id: str) -> Callback:
         """Cancel the record with this id."""

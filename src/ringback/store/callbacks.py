@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Update, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Update, bindparam, func, insert, select, text, update
 from sqlalchemy.sql import ColumnElement
 
 from ringback.domain.callbacks import Callback
@@ -20,6 +20,7 @@ from ringback.store.tables import (
 )
 
 OPEN = [state.value for state in OPEN_STATES]
+IN_LIST_CHUNK = 500  # bound parameters per IN list, well under SQLite's limit
 
 
 class SqlCallbacks:
@@ -50,6 +51,12 @@ class SqlCallbacks:
         """Store a new callback."""
         values = rows.callback_to_row(callback)
         self._c.execute(insert(callbacks).values({**values, "idempotency_key": idempotency_key}))
+
+    def add_many(self, new: Sequence[Callback]) -> None:
+        """Store many new callbacks (none with an Idempotency-Key) in one statement."""
+        if new:
+            values = [{**rows.callback_to_row(c), "idempotency_key": None} for c in new]
+            self._c.execute(insert(callbacks), values)
 
     def update(
         self,
@@ -114,6 +121,37 @@ class SqlCallbacks:
             return
         key = func.hashtextextended(f"{queue_id}:{customer_number}", 0)
         self._c.execute(select(func.pg_advisory_xact_lock(key)))
+
+    def lock_numbers(self, queue_id: int, numbers: Sequence[str]) -> None:
+        """Hold the admission right of these numbers of a queue until the transaction ends.
+
+        The same advisory keys as `lock_number`, taken in sorted order so that two batches
+        cannot deadlock; SQLite's single write lock already serialises admissions.
+        """
+        if self._c.dialect.name != "postgresql" or not numbers:
+            return
+        keys = sorted({f"{queue_id}:{number}" for number in numbers})
+        self._c.execute(
+            text(
+                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
+                "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k"
+            ),
+            {"keys": keys},
+        )
+
+    def open_counts(self, queue_id: int, numbers: Sequence[str]) -> dict[str, int]:
+        """Count the open callbacks of each of these numbers in a queue."""
+        distinct = sorted(set(numbers))
+        counts: dict[str, int] = {}
+        for start in range(0, len(distinct), IN_LIST_CHUNK):
+            query = (
+                select(callbacks.c.customer_number, func.count())
+                .where(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(OPEN))
+                .where(callbacks.c.customer_number.in_(distinct[start : start + IN_LIST_CHUNK]))
+                .group_by(callbacks.c.customer_number)
+            )
+            counts.update({number: int(n) for number, n in self._c.execute(query)})
+        return counts
 
     def lock_bucket(self, queue_id: int, bucket_start: datetime) -> None:
         """Hold, until the transaction ends, the right to book into this capacity bucket."""
