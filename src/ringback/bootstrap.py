@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
+from ringback.dialects import ameyo, gms, xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
+from ringback.dialects.uccx.plugin import DIALECT as UCCX
 from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
@@ -27,7 +28,6 @@ from ringback.services.passwords import Argon2PasswordHasher
 from ringback.services.ports import Clock
 from ringback.services.qualifications import QualificationService
 from ringback.services.queues import QueueService
-from ringback.services.uccx import UccxService
 from ringback.services.users import UserService
 from ringback.services.webhooks import OutboxService, WebhookService
 from ringback.settings import Settings
@@ -36,7 +36,7 @@ from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
 
 #: every dialect this server speaks, in the order their routes are tried
-DIALECTS: tuple[Dialect, ...] = ()
+DIALECTS: tuple[Dialect, ...] = (UCCX,)
 
 
 class SystemClock:
@@ -51,7 +51,6 @@ class SystemClock:
 class Services(Core):
     """The core, and the services of the dialects not yet in a wing of their own."""
 
-    uccx: UccxService
     xivo: xivo_configmgt.XivoServices
     xuc_auth: xuc_rest.XucAuthService
     contacts: xuc_rest.ContactService
@@ -82,9 +81,6 @@ def build_services(
     callbacks = CallbackService(
         store, clock, offer_timeout=timedelta(seconds=settings.offer_timeout_seconds)
     )
-    uccx_service = UccxService(
-        store, clock, callbacks, users, offer_timeout_seconds=settings.offer_timeout_seconds
-    )
     return Services(
         settings=settings,
         store=store,
@@ -97,7 +93,6 @@ def build_services(
         events=EventService(store),
         webhooks=WebhookService(store, clock),
         qualifications=QualificationService(store),
-        uccx=uccx_service,
         xivo=xivo_configmgt.build_services(store, clock, settings),
         xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
         contacts=xuc_rest.ContactService(store, clock),
@@ -159,12 +154,13 @@ def _prepare_demo(settings: Settings, services: Services) -> Credentials:
 
 
 def build_runtime(
-    settings: Settings, services: Services, wings: Sequence[Wing] = ()
+    settings: Settings, services: Services, wings: Sequence[Wing] | None = None
 ) -> DispatchRuntime:
     """Return a dispatcher runtime on `services`' store and clock, with the wings' additions."""
+    wings = build_wings(services) if wings is None else wings
     service = runtime.dispatch_service(settings, services.store, services.clock)
     outbox = OutboxService(services.store, services.clock)
-    return DispatchRuntime(settings, service, services.callbacks, outbox, services.uccx, wings)
+    return DispatchRuntime(settings, service, services.callbacks, outbox, wings)
 
 
 def build_app(
@@ -196,7 +192,6 @@ def build_app(
 
 def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     """Serve the dialects not yet in a wing of their own."""
-    app.router.routes.append(uccx.route(services, settings))
     app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
     for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
         app.mount(prefix, xuc_app)

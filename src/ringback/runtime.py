@@ -19,13 +19,11 @@ from ringback.services.dispatching import DispatchConfig, DispatchService
 from ringback.services.phones import PhoneConfig, PhoneService, PhoneStore
 from ringback.services.ports import Clock, Store
 from ringback.services.telephony import Telephony
-from ringback.services.uccx import UccxService
 from ringback.services.users import UserService
 from ringback.services.webhooks import OutboxService
 from ringback.settings import Settings
 from ringback.telephony.phone_simulator import PhoneSimulator, PhoneSimulatorConfig
 from ringback.telephony.simulator import SimulatedAcd, SimulatorConfig, UnconfiguredTelephony
-from ringback.telephony.uccx import UccxTelephony
 from ringback.telephony.webhook import WebhookTelephony
 
 log = logging.getLogger("ringback.dispatch")
@@ -50,7 +48,6 @@ class DispatchRuntime:
         service: DispatchService,
         callbacks: CallbackService,
         outbox: OutboxService,
-        uccx: UccxService,
         wings: Sequence[Wing] = (),
     ) -> None:
         self._settings = settings
@@ -60,12 +57,6 @@ class DispatchRuntime:
         self._adapters: dict[TelephonyKind, Telephony] = {
             TelephonyKind.SIMULATOR: self.simulator,
             TelephonyKind.WEBHOOK: _webhook(settings),
-            # Reads the stored connection at each request: setsettings applies at once.
-            TelephonyKind.UCCX: UccxTelephony(
-                uccx.connection,
-                max_connections=MAX_WEBHOOK_CONNECTIONS,
-                recheck_seconds=settings.uccx_recheck_seconds,
-            ),
         }
         for wing in wings:
             self._adapters.update(wing.telephony)
@@ -77,7 +68,11 @@ class DispatchRuntime:
 
     def telephony_for(self, queue: Queue) -> Telephony:
         """Return the adapter that carries `queue`'s dial requests."""
-        return self._adapters[queue.settings.telephony]
+        kind = queue.settings.telephony
+        adapter = self._adapters.get(kind)
+        if adapter is None:  # the dialect that brings it is not served here
+            adapter = self._adapters[kind] = UnconfiguredTelephony(kind.value)
+        return adapter
 
     async def start(self) -> None:
         """Take the SQLite lock (if any) and start dispatching."""

@@ -14,13 +14,17 @@ from aiohttp import web
 from multidict import MultiDict
 
 from ringback import bootstrap
+from ringback.dialects.uccx import csq_settings
 from ringback.domain.callbacks import Callback, UccxFields
 from ringback.fake_endpoint import read_request
-from ringback.services import uccx_settings
 from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
-from ringback.services.uccx_settings import UccxConnection
 from ringback.settings import Settings
-from ringback.telephony.uccx import RECHECK_SECONDS, UccxTelephony, parse_csq_stats
+from ringback.telephony.uccx import (
+    RECHECK_SECONDS,
+    UccxConnection,
+    UccxTelephony,
+    parse_csq_stats,
+)
 from ringback.testing import FakeClock
 from tests.factories import make_callback, make_queue
 
@@ -411,7 +415,7 @@ def test_the_runtime_sends_to_uccx_as_soon_as_a_master_node_is_stored(
     assert isinstance(adapter, UccxTelephony)
     assert asyncio.run(adapter.connection()) is None  # not configured yet: dials are refused
     with services.store.transaction() as tx:
-        uccx_settings.save_connection(
+        csq_settings.save_connection(
             tx, UccxConnection(master_node="uccx-a.example", port=9080), clock.now()
         )
     stored = asyncio.run(adapter.connection())  # no restart needed

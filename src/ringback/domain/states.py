@@ -119,23 +119,6 @@ class Reason(StrEnum):
 
 
 # How each dialect shows a state (ARCHITECTURE.md §2); failure reasons refine the terminal ones.
-UCCX_STATUS: dict[State, str] = {
-    S.SCHEDULED: "NEW",
-    S.WAITING: "NEW",
-    S.DISPATCHING: "PROCESSING",
-    S.OFFERED: "REQUESTED",
-    S.RESERVED: "AGENTACKNOWLEDGED",
-    S.DIALING: "DIALINGTARGET",
-    S.COMPLETED: "COMPLETED",
-    S.FAILED: "EXCEEDEDNUMBEROFATTEMPTS",
-    S.CANCELLED: "INACTIVE",
-    S.EXPIRED: "INACTIVE",
-}
-UCCX_FAILURE_STATUS: dict[Reason, str] = {
-    Reason.INVALID_NUMBER: "INVALID",
-    Reason.IVR_FAILURE: "IVR_FAILURE",
-    Reason.AGENT_ABANDONED: "AGENTABANDONED",
-}
 GMS_STATE: dict[State, str] = {
     S.SCHEDULED: "SCHEDULED",
     S.WAITING: "QUEUED",
@@ -169,15 +152,6 @@ _IMPLIED_REASON = {
     S.CANCELLED: Reason.CANCELLED,
     S.EXPIRED: Reason.TTL,
 }
-
-
-def uccx_status(state: State, reason: Reason | None, attempts: int) -> str:
-    """Show a callback's state as a UCCX record status."""
-    if state is S.WAITING and attempts > 0:
-        return "RETRY"
-    if state is S.FAILED and reason is not None:
-        return UCCX_FAILURE_STATUS.get(reason, UCCX_STATUS[state])
-    return UCCX_STATUS[state]
 
 
 def gms_state(state: State, reason: Reason | None) -> tuple[str, str | None]:

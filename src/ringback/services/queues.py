@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ringback.domain import errors
@@ -33,10 +33,14 @@ class QueueService:
             return _existing(tx, queue_id)
 
     def find_by_name(self, actor: Principal, name: str) -> Queue:
-        """Return the queue answering to `name` (its name or an alias)."""
-        with self._store.transaction() as tx:
+        """Return the queue answering to `name` (its name or an alias).
+
+        One outside the actor's rights is unknown, in the same words as one that does not exist.
+        """
+        with self._store.transaction(read_only=True) as tx:
             queue = queue_named(tx, name)
-        access.require_queue(actor, queue.id, "queue")
+        if not actor.may_see_queue(queue.id):
+            raise errors.NotFound(f"queue {name!r} does not exist")
         return queue
 
     def create(
@@ -84,6 +88,47 @@ class QueueService:
             if still_open:
                 raise errors.Conflict(f"queue {queue_id} still has {still_open} open callbacks")
             tx.queues.delete(queue_id)
+
+
+def put_queues(tx: Transaction, wanted: Sequence[tuple[int | None, QueueSettings]]) -> list[Queue]:
+    """Replace or add each wanted queue inside `tx`, after checking them all (no half-write)."""
+    planned = _planned(tx, wanted)
+    for queue in planned:
+        if tx.queues.get(queue.id) is None:
+            tx.queues.add(queue)
+        else:
+            tx.queues.update(queue)
+    return planned
+
+
+def _planned(tx: Transaction, wanted: Sequence[tuple[int | None, QueueSettings]]) -> list[Queue]:
+    """Build (and so validate) every wanted queue, giving new ones the next free ids."""
+    stored = {queue.id: queue for queue in tx.queues.all()}
+    next_id = max(stored, default=0) + 1
+    planned: list[Queue] = []
+    for queue_id, settings in wanted:
+        if queue_id is None:
+            queue_id, next_id = next_id, next_id + 1
+        planned.append(Queue(queue_id, settings))
+    _check_unique(planned, stored)
+    return planned
+
+
+def _check_unique(planned: list[Queue], stored: dict[int, Queue]) -> None:
+    """Refuse queues that repeat an id or would share a name or alias."""
+    final = dict(stored)
+    for queue in planned:
+        if sum(1 for other in planned if other.id == queue.id) > 1:
+            raise errors.Invalid(f"queue id {queue.id} appears twice", field="id")
+        final[queue.id] = queue
+    owner: dict[str, int] = {}
+    for queue in final.values():
+        for name in (queue.name, *queue.settings.aliases):
+            if owner.setdefault(name, queue.id) != queue.id:
+                raise errors.Conflict(
+                    f"name {name!r} would belong to queues {owner[name]} and {queue.id}",
+                    field="name",
+                )
 
 
 def _existing(tx: Transaction, queue_id: int) -> Queue:

@@ -17,8 +17,11 @@ without a restart. Failures are mapped as the webhook adapter maps them.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, urlencode
 from xml.etree.ElementTree import Element, ParseError
 
@@ -28,10 +31,10 @@ import defusedxml.ElementTree as SafeXml
 from yarl import URL
 
 import ringback
+from ringback.domain import errors
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
 from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
-from ringback.services.uccx_settings import UccxConnection
 from ringback.telephony.webhook import (
     AMBIGUOUS_CODES,
     DETAIL_CHARS,
@@ -39,6 +42,55 @@ from ringback.telephony.webhook import (
     _failure,
     classify,
 )
+
+MAX_TIMEOUT_SECONDS = 60.0
+MAX_TEXT = 255
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UccxConnection:
+    """How ringback reaches UCCX: the master node's HTTP triggers and the contact-data feed."""
+
+    master_node: str = ""
+    port: int = 9080
+    sendback_prefix: str = ""
+    connect_timeout_seconds: float = 2.0
+    read_timeout_seconds: float = 5.0
+    contact_data_url: str = ""
+    contact_data_token: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("master_node", "sendback_prefix", "contact_data_url", "contact_data_token"):
+            _check_text(name, getattr(self, name))
+        if any(c.isspace() for c in self.master_node):
+            raise errors.Invalid("master_node must be a host name or address", field="master_node")
+        if isinstance(self.port, bool) or not isinstance(self.port, int):
+            raise errors.Invalid("port must be an integer", field="port")
+        if not 1 <= self.port <= 65535:
+            raise errors.Invalid("port must be between 1 and 65535", field="port")
+        for name in ("connect_timeout_seconds", "read_timeout_seconds"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise errors.Invalid(f"{name} must be a number", field=name)
+            if not 0 < value <= MAX_TIMEOUT_SECONDS:
+                raise errors.Invalid(
+                    f"{name} must be above 0 and at most {MAX_TIMEOUT_SECONDS:g}", field=name
+                )
+        url = self.contact_data_url
+        if url and not url.startswith(("http://", "https://")):
+            raise errors.Invalid(
+                "contact_data_url must be an http:// or https:// URL", field="contact_data_url"
+            )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the connection as plain JSON values."""
+        return dataclasses.asdict(self)
+
+
+def _check_text(name: str, value: object) -> None:
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise errors.Invalid(f"{name} must be text of at most {MAX_TEXT} characters", field=name)
+
 
 #: where the adapter gets the connection from: fixed, or read anew (from the store) per request
 ConnectionSource = (

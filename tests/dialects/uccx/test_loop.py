@@ -19,8 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ringback.cli import app
+from ringback.dialects.uccx.wire import status_word
 from ringback.domain.states import State
-from ringback.services.uccx import status_word
 from tests.dialects.uccx.loop_support import (
     Ringback,
     free_port,

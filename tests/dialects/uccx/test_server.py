@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -160,7 +161,8 @@ def test_an_unknown_or_missing_operation_is_code_minus_one(
 def untrusted(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
     """A client whose address is not trusted."""
     closed = settings.model_copy(update={"trusted_hosts": []})
-    with TestClient(bootstrap.build_app(closed, services), raise_server_exceptions=False) as c:
+    app = bootstrap.build_app(closed, dataclasses.replace(services, settings=closed))
+    with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ringback import bootstrap
+from ringback.dialects.uccx.wire import uccx_status
 from ringback.domain import errors
 from ringback.domain.hours import CLOSED_DAY_OF_WEEK
 from ringback.domain.queues import Dedup, QueueSettings
-from ringback.domain.states import Reason, State, uccx_status
+from ringback.domain.states import Reason, State
 from ringback.services.callbacks import CallbackService, Outcome
 from ringback.services.ports import CallbackQuery
 from ringback.testing import FakeClock, memory_services

@@ -27,10 +27,11 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree as SafeXml
 
+from ringback.dialects.uccx.csq_settings import CsqSettings, UccxSettings
 from ringback.dialects.uccx.wire import Element, boolean
 from ringback.domain import errors
 from ringback.domain.queues import QueueSettings
-from ringback.services.uccx_settings import CsqSettings, UccxConnection, UccxSettings
+from ringback.telephony.uccx import UccxConnection
 
 MAX_SETTINGS_BYTES = 256 * 1024
 _INTEGER = re.compile(r"-?[0-9]{1,12}")

@@ -16,6 +16,9 @@ from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
 from ringback.domain import errors
+from ringback.domain.callbacks import Callback
+from ringback.domain.states import Event, Reason, State
+from ringback.services.callbacks import Outcome
 
 DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 MEDIA_TYPE = "application/xml; charset=UTF-8"
@@ -28,6 +31,78 @@ _EPOCH_MS = re.compile(r"[0-9]{1,15}")
 #: times 1000 twice, microseconds), and beyond the year 9999 no date can hold it at all
 MAX_EPOCH_MS = 32_503_680_000_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+# Status words (ARCHITECTURE.md section 2): how UCCX names a callback's state.
+S = State
+STATUS: dict[State, str] = {
+    S.SCHEDULED: "NEW",
+    S.WAITING: "NEW",
+    S.DISPATCHING: "PROCESSING",
+    S.OFFERED: "REQUESTED",
+    S.RESERVED: "AGENTACKNOWLEDGED",
+    S.DIALING: "DIALINGTARGET",
+    S.COMPLETED: "COMPLETED",
+    S.FAILED: "EXCEEDEDNUMBEROFATTEMPTS",
+    S.CANCELLED: "INACTIVE",
+    S.EXPIRED: "INACTIVE",
+}
+#: failure reasons UCCX names by a status of their own
+FAILURE_STATUS: dict[Reason, str] = {
+    Reason.INVALID_NUMBER: "INVALID",
+    Reason.IVR_FAILURE: "IVR_FAILURE",
+    Reason.AGENT_ABANDONED: "AGENTABANDONED",
+}
+#: what updaterecord may report of an attempt in progress, and its outcomes
+PROGRESS: dict[str, Event] = {
+    "REQUESTED": Event.OFFER,
+    "QUEUED": Event.OFFER,
+    "AGENTACKNOWLEDGED": Event.RESERVE,
+    "DIALINGTARGET": Event.DIAL,
+}
+OUTCOMES: dict[str, Outcome] = {
+    "COMPLETED": Outcome.COMPLETED,
+    "AGENTABANDONED": Outcome.AGENT_ABANDONED,
+    "IVR_FAILURE": Outcome.IVR_FAILURE,
+    "RETRY": Outcome.FAILED,
+}
+OFFER_WORDS = frozenset({"REQUESTED", "QUEUED"})
+#: statuses only the server's own engine sets
+SERVER_ONLY = frozenset({"NEW", "INVALID", "INACTIVE", "PROCESSING", "EXCEEDEDNUMBEROFATTEMPTS"})
+#: the document's own example answers "updated to status DIALING"; accepted, never emitted
+STATUS_SLIPS = {"DIALING": "DIALINGTARGET"}
+#: open statuses getrecords can filter on, and the states that may show them
+OPEN_STATUS_STATES: dict[str, tuple[State, ...]] = {
+    "NEW": (S.SCHEDULED, S.WAITING),
+    "RETRY": (S.WAITING,),
+    "PROCESSING": (S.DISPATCHING,),
+    "REQUESTED": (S.OFFERED,),
+    "QUEUED": (S.OFFERED,),
+    "AGENTACKNOWLEDGED": (S.RESERVED,),
+    "DIALINGTARGET": (S.DIALING,),
+}
+
+
+def uccx_status(state: State, reason: Reason | None, attempts: int) -> str:
+    """Show a callback's state as a UCCX record status."""
+    if state is S.WAITING and attempts > 0:
+        return "RETRY"
+    if state is S.FAILED and reason is not None:
+        return FAILURE_STATUS.get(reason, STATUS[state])
+    return STATUS[state]
+
+
+def status_word(callback: Callback) -> str:
+    """Return the UCCX status of a callback, as its script last reported it where it may."""
+    if callback.state is S.OFFERED and callback.telephony_status in OFFER_WORDS:
+        return callback.telephony_status
+    return uccx_status(callback.state, callback.reason, callback.attempts)
+
+
+def normalize_status(raw: str) -> str:
+    """Return the canonical status word for `raw` (case-insensitive, slips accepted)."""
+    word = raw.strip().upper()
+    return STATUS_SLIPS.get(word, word)
+
 
 #: an element: a tag and either its text or its child elements
 Element = tuple[str, "str | Sequence[Element]"]

@@ -270,6 +270,14 @@ def _alternate(raw: str, queue: Queue) -> str:
     return normalize_number(raw, queue.numbers, field="alternate_number")
 
 
+def stored_form(number: str, queue: Queue) -> str:
+    """Return `number` as `queue` would store it, or unchanged when that queue refuses it."""
+    try:
+        return normalize_number(number, queue.numbers, field="phone_number")
+    except errors.Invalid:
+        return number
+
+
 def expiry(
     queue: Queue, desired_time: datetime | None, next_action: datetime, now: datetime
 ) -> datetime:

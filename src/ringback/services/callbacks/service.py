@@ -18,7 +18,7 @@ from uuid import UUID
 from ringback.domain import capacity, errors
 from ringback.domain.callbacks import Callback, StateChange, fail_attempt
 from ringback.domain.people import Principal
-from ringback.domain.states import NOT_STARTED, Event, Reason, State
+from ringback.domain.states import NOT_STARTED, OPEN_STATES, Event, Reason, State
 from ringback.services import access
 from ringback.services.callbacks.admission import (
     Admission,
@@ -27,6 +27,7 @@ from ringback.services.callbacks.admission import (
     first_action_time,
     replayed,
     room_around,
+    stored_form,
     take_place,
 )
 from ringback.services.callbacks.moves import locked, queue_of, save, visible
@@ -35,6 +36,7 @@ from ringback.services.ports import CallbackQuery, Clock, Page, Store, Transacti
 MAX_PAGE = 500
 #: what telephony may report of an attempt before its outcome
 PROGRESS_EVENTS = frozenset({Event.OFFER, Event.RESERVE, Event.DIAL})
+OPEN = tuple(OPEN_STATES)
 
 
 class Outcome(StrEnum):
@@ -148,6 +150,14 @@ class CallbackService:
             callback = visible(tx, actor, callback_id)
             return CallbackView(callback, tx.events.for_callback(callback_id))
 
+    def get_by_external_id(self, actor: Principal, external_id: str) -> Callback:
+        """Return the callback with this client-chosen id, if the actor may see it."""
+        with self._store.transaction(read_only=True) as tx:
+            callback = tx.callbacks.get_by_external_id(external_id)
+        if callback is None or not actor.may_see_queue(callback.queue_id):
+            raise errors.NotFound(f"callback with id {external_id} does not exist")
+        return callback
+
     def find(self, actor: Principal, query: CallbackQuery) -> Page:
         """Return a page of the callbacks the actor may see that match `query`."""
         if not 1 <= query.limit <= MAX_PAGE:
@@ -160,6 +170,39 @@ class CallbackService:
             query = dataclasses.replace(query, queue_ids=[q for q in wanted if q in allowed])
         with self._store.transaction() as tx:
             return tx.callbacks.find(query)
+
+    def has_open_for_number(self, actor: Principal, number: str) -> bool:
+        """Tell whether an open callback for `number` waits in a queue the actor may see.
+
+        The number is looked for as given and as each visible queue would store it.
+        """
+        with self._store.transaction(read_only=True) as tx:
+            queues = [q for q in tx.queues.all() if actor.may_see_queue(q.id)]
+            candidates = sorted({number, *(stored_form(number, q) for q in queues)})
+            if actor.visible_queue_ids() is None:
+                return tx.callbacks.count_open_with_numbers(candidates) > 0
+        # A supervisor must not learn that a number waits in another team's queue.
+        return any(
+            self.find(actor, CallbackQuery(states=OPEN, customer_number=n, limit=1)).total > 0
+            for n in candidates
+        )
+
+    def accepts_now(self, queue_id: int) -> bool:
+        """Tell whether a queue takes a callback now: enabled, open, its bucket not full."""
+        with self._store.transaction(read_only=True) as tx:
+            queue = queue_of(tx, queue_id)
+        now = self._clock.now()
+        return (
+            queue.settings.accepting_callbacks
+            and queue.hours.is_open(now)
+            and self.has_room(queue.id, now)
+        )
+
+    def open_in_queue(self, actor: Principal, queue_id: int) -> list[Callback]:
+        """Return the open callbacks of a queue, earliest queue start time first."""
+        access.require_queue(actor, queue_id)
+        with self._store.transaction(read_only=True) as tx:
+            return tx.callbacks.open_in_queue(queue_id)
 
     def counts_by_state(self) -> dict[tuple[int, str], int]:
         """Return how many callbacks each queue has in each state (for metrics)."""
