@@ -18,13 +18,13 @@ from ringback.dialects import ameyo, gms, xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
 from ringback.dialects.uccx.plugin import DIALECT as UCCX
 from ringback.runtime import DispatchRuntime
+from ringback.security.passwords import Argon2PasswordHasher
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
 from ringback.services.ameyo import AmeyoService, SessionPolicy
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
 from ringback.services.gms import GmsService
-from ringback.services.passwords import Argon2PasswordHasher
 from ringback.services.ports import Clock
 from ringback.services.qualifications import QualificationService
 from ringback.services.queues import QueueService

@@ -14,7 +14,6 @@ import uvicorn
 import uvloop
 
 from ringback import __version__, bootstrap
-from ringback.dispatch.lock import DispatcherLock, DispatcherLockError
 from ringback.domain import errors
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.domain.queues import QueueSettings
@@ -22,6 +21,7 @@ from ringback.settings import Settings, load_settings
 from ringback.simulate import uccx as simulate_uccx
 from ringback.simulate.uccx_config import SimulatorConfig
 from ringback.store import migrate
+from ringback.store.dispatcher_lock import DispatcherLock, DispatcherLockError
 
 T = TypeVar("T")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -10,7 +10,6 @@ from uuid import UUID
 
 from ringback.core import Wing
 from ringback.dispatch.dispatcher import Dispatcher, DispatcherConfig
-from ringback.dispatch.lock import DispatcherLock
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue, TelephonyKind
 from ringback.notify.outbox import OutboxWorker, XucEventTarget
@@ -22,6 +21,7 @@ from ringback.services.telephony import Telephony
 from ringback.services.users import UserService
 from ringback.services.webhooks import OutboxService
 from ringback.settings import Settings
+from ringback.store.dispatcher_lock import DispatcherLock
 from ringback.telephony.phone_simulator import PhoneSimulator, PhoneSimulatorConfig
 from ringback.telephony.simulator import SimulatedAcd, SimulatorConfig, UnconfiguredTelephony
 from ringback.telephony.webhook import WebhookTelephony

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ringback.dispatch.lock import DispatcherLock, DispatcherLockError
+from ringback.store.dispatcher_lock import DispatcherLock, DispatcherLockError
 
 
 def test_a_second_dispatcher_on_the_same_sqlite_file_is_refused(tmp_path: Path) -> None:

@@ -1,0 +1,3 @@
+"""Adapters of the security ports: password hashing."""
+
+from __future__ import annotations
