@@ -16,8 +16,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from ringback.dialects.ameyo.service import LoginsLimited
 from ringback.domain import errors
-from ringback.services.ameyo import LoginsLimited
 
 log = logging.getLogger("ringback.dialects.ameyo")
 

@@ -8,10 +8,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ringback.dialects.ameyo import errors, params, wire
+from ringback.dialects.ameyo.service import AmeyoService
 from ringback.dialects.bodies import read_capped
 from ringback.domain import errors as domain_errors
 from ringback.domain.people import Principal
-from ringback.services.ameyo import AmeyoService
 
 SESSION_HEADER = "sessionId"
 #: the largest body an Ameyo request may carry (a login, a filter, a callback id)

@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ringback.dialects.ameyo.errors import UNSUPPORTED_MEDIA_TYPE, AmeyoFailure
+from ringback.dialects.ameyo.service import CallbackFilter
 from ringback.domain import errors
-from ringback.services.ameyo import CallbackFilter
 
 JSON_TYPE = "application/json"
 FORM_TYPE = "application/x-www-form-urlencoded"

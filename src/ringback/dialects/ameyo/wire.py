@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ringback.dialects.ameyo.params import json_object, to_epoch_ms
+from ringback.dialects.ameyo.service import AmeyoCallback
 from ringback.domain import errors
-from ringback.services.ameyo import AmeyoCallback
 
 #: the largest customerId shown as a number (a Java long); larger or non-numeric ones stay text
 MAX_LONG = 2**63 - 1
