@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import FastAPI
 from starlette.routing import Mount
 
 from ringback.core import Core, Wing
-from ringback.dialects.ameyo import handlers, sql
+from ringback.dialects.ameyo import http, sql
 from ringback.dialects.ameyo.service import AmeyoService, SessionPolicy
 from ringback.settings import Settings
 
@@ -21,10 +20,7 @@ class AmeyoDialect:
 
     def build(self, core: Core) -> Wing:
         """Return the Ameyo wing: its use cases on `core`, served below the prefix."""
-        app = FastAPI(
-            title="ringback Ameyo dialect", docs_url=None, redoc_url=None, openapi_url=None
-        )
-        handlers.install(app, build_service(core))
+        app = http.build_app(build_service(core))
         return Wing(name=self.name, routes=[Mount(self.prefix, app)])
 
 
