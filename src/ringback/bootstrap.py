@@ -14,14 +14,14 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import ameyo, gms, xivo_configmgt, xuc_legacy
+from ringback.dialects import gms, xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
+from ringback.dialects.ameyo.plugin import DIALECT as AMEYO
 from ringback.dialects.uccx.plugin import DIALECT as UCCX
 from ringback.runtime import DispatchRuntime
 from ringback.security.passwords import Argon2PasswordHasher
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
-from ringback.services.ameyo import AmeyoService, SessionPolicy
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
 from ringback.services.gms import GmsService
@@ -36,7 +36,10 @@ from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
 
 #: every dialect this server speaks, in the order their routes are tried
-DIALECTS: tuple[Dialect, ...] = (UCCX,)
+DIALECTS: tuple[Dialect, ...] = (
+    UCCX,
+    AMEYO,
+)
 
 
 class SystemClock:
@@ -56,7 +59,6 @@ class Services(Core):
     contacts: xuc_rest.ContactService
     phones: xuc_legacy.PhoneService
     gms: GmsService
-    ameyo: AmeyoService
 
 
 @dataclass
@@ -98,17 +100,6 @@ def build_services(
         contacts=xuc_rest.ContactService(store, clock),
         phones=runtime.phone_service(settings, store, clock, users),
         gms=GmsService(store, clock, callbacks),
-        ameyo=AmeyoService(
-            store,
-            clock,
-            users,
-            callbacks,
-            SessionPolicy(
-                ttl=timedelta(seconds=settings.ameyo_session_ttl_seconds),
-                max_failed_logins=settings.ameyo_max_failed_logins,
-                lockout=timedelta(seconds=settings.ameyo_login_lockout_seconds),
-            ),
-        ),
     )
 
 
@@ -197,4 +188,3 @@ def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
         app.mount(prefix, xuc_app)
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))
     app.mount(gms.PREFIX, gms.build(services, settings))
-    app.mount(ameyo.PREFIX, ameyo.build(services, settings))

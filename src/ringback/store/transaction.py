@@ -11,14 +11,13 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.services.ameyo import AmeyoRepository
 from ringback.services.contacts import ContactRepository
 from ringback.services.phones import PhoneRepository
 from ringback.services.qualifications import QualificationRepository
 from ringback.services.xivo_ports import XivoRepository
 from ringback.services.xuc_auth import PushTokenRepository
 from ringback.services.xuc_events import XucEventRepository
-from ringback.store import ameyo, callbacks, phones, repositories, webhooks, xivo, xuc
+from ringback.store import callbacks, phones, repositories, webhooks, xivo, xuc
 from ringback.store.engine import READ_ONLY
 
 
@@ -43,7 +42,6 @@ class SqlTransaction:
         self.push_tokens: PushTokenRepository = xuc.SqlPushTokens(connection)
         self.xuc_phones: PhoneRepository = phones.SqlPhones(connection)
         self.xuc_events: XucEventRepository = phones.SqlXucEvents(connection)
-        self.ameyo: AmeyoRepository = ameyo.SqlAmeyo(connection)
 
 
 #: the repositories a unit of work holds: the engine's, or a wing's extension of them

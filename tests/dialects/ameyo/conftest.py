@@ -11,6 +11,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
+from ringback.dialects.ameyo import plugin
+from ringback.dialects.ameyo.service import AmeyoService
 from ringback.domain.callbacks import Callback
 from ringback.domain.people import Agent, Membership, Principal, Profile, Rights, User
 from ringback.domain.queues import Queue, QueueSettings
@@ -31,6 +34,12 @@ def ameyo(settings: Any, services: bootstrap.Services) -> Iterator[TestClient]:
     """A client of /ameyorestapi without a session; server errors come back as answers."""
     with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def ameyo_service(services: Core) -> AmeyoService:
+    """The Ameyo wing's use cases on the test core, sharing its database with the app."""
+    return plugin.build_service(services)
 
 
 @pytest.fixture

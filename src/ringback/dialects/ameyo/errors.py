@@ -16,8 +16,8 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from ringback.dialects.ameyo.service import LoginsLimited
 from ringback.domain import errors
-from ringback.services.ameyo import LoginsLimited
 
 log = logging.getLogger("ringback.dialects.ameyo")
 
@@ -37,6 +37,8 @@ UNAVAILABLE = "RestApi.service.unavailable"
 INTERNAL = "RestApi.internal.error"
 #: the key of a NotFound, by the operation it happened in
 NOT_FOUND_KEYS = {"delete": INVALID_CALLBACK, "getFiltered": INVALID_CAMPAIGN}
+#: the key of a refusal by the router itself, by its HTTP status
+ROUTE_KEYS = {404: "RestApi.resource.not.found", 405: "RestApi.method.not.allowed"}
 
 
 class AmeyoFailure(Exception):
@@ -79,6 +81,11 @@ def from_error(operation: str, exc: Exception, subject: str = "") -> JSONRespons
         return _refusal(exc)
     log.exception("unexpected error in Ameyo operation %s", operation, exc_info=exc)
     return failure(500, INTERNAL, message="internal error")
+
+
+def from_route(status: int, path: str, detail: str) -> JSONResponse:
+    """Return the answer for a path, or a method on it, that no Ameyo route serves."""
+    return failure(status, ROUTE_KEYS.get(status, INVALID_PARAMETER), path, message=detail)
 
 
 def _too_many_logins(exc: LoginsLimited, user_id: str) -> JSONResponse:

@@ -1,4 +1,7 @@
-"""The Ameyo dialect's tables (sessions, failed logins) and its read of the callbacks table."""
+"""The Ameyo wing's queries: its tables (sessions, failed logins), its read of the callbacks table.
+
+The tables themselves are declared in store/tables.py and created by the one migration chain.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, RowMapping, and_, delete, func, insert, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from ringback.services.ameyo import (
+from ringback.core import Core
+from ringback.dialects.ameyo.service import (
     LISTED_STATES,
     AmeyoCallback,
+    AmeyoRepository,
     AmeyoSession,
     CallbackFilter,
     LoginFailures,
 )
 from ringback.store import rows
 from ringback.store.tables import agents, ameyo_login_failures, ameyo_sessions, callbacks
+from ringback.store.transaction import SqlTransaction, UnitsOfWork
 
 LISTED = [state.value for state in LISTED_STATES]
 #: Ameyo shows times in whole milliseconds: a "to" bound covers its whole millisecond
@@ -24,10 +30,23 @@ MILLISECOND = timedelta(milliseconds=1)
 MAX_AGENT_ID = 2**31 - 1
 OWNER_LOGIN = "ameyo_owner_login"
 
-#: when a listed callback is due, as services.ameyo.callback_time computes it
+#: when a listed callback is due, as service.callback_time computes it
 CALLBACK_TIME = func.coalesce(
     callbacks.c.next_action_at, callbacks.c.desired_time, callbacks.c.created_at
 )
+
+
+def units_of_work(core: Core) -> UnitsOfWork[AmeyoSqlTransaction]:
+    """Return units of work on the core's database that also hold the Ameyo repository."""
+    return UnitsOfWork(core.store.engine, AmeyoSqlTransaction)
+
+
+class AmeyoSqlTransaction(SqlTransaction):
+    """The engine's repositories and the Ameyo one, sharing one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self.ameyo: AmeyoRepository = SqlAmeyo(connection)
 
 
 class SqlAmeyo:

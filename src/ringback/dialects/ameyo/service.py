@@ -27,7 +27,7 @@ from ringback.domain.people import LOGIN, Principal
 from ringback.domain.states import NOT_STARTED
 from ringback.services import access
 from ringback.services.callbacks import CallbackService
-from ringback.services.ports import Clock, QueueRepository, UserRepository
+from ringback.services.ports import Clock, Transaction
 from ringback.services.users import UserService, token_digest
 
 #: the most callbacks one listing returns, as the document says
@@ -137,11 +137,9 @@ class AmeyoRepository(Protocol):
         ...
 
 
-class AmeyoTransaction(Protocol):
-    """The repositories the Ameyo use cases need from one unit of work."""
+class AmeyoTransaction(Transaction, Protocol):
+    """A unit of work that also holds the Ameyo repository."""
 
-    queues: QueueRepository
-    users: UserRepository
     ameyo: AmeyoRepository
 
 
