@@ -136,39 +136,6 @@ UCCX_FAILURE_STATUS: dict[Reason, str] = {
     Reason.IVR_FAILURE: "IVR_FAILURE",
     Reason.AGENT_ABANDONED: "AGENTABANDONED",
 }
-GMS_STATE: dict[State, str] = {
-    S.SCHEDULED: "SCHEDULED",
-    S.WAITING: "QUEUED",
-    S.DISPATCHING: "QUEUED",
-    S.OFFERED: "QUEUED",
-    S.RESERVED: "ROUTING",
-    S.DIALING: "PROCESSING",
-    S.COMPLETED: "COMPLETED",
-    S.FAILED: "COMPLETED",
-    S.CANCELLED: "COMPLETED",
-    S.EXPIRED: "COMPLETED",
-}
-GMS_REASON: dict[Reason, str] = {
-    Reason.COMPLETED: "AGENT_CONNECTED",
-    Reason.CANCELLED: "CANCELLED",
-    Reason.TTL: "FAIL_TIMEOUT_TTL",
-    Reason.MISSED: "FAIL_TIMEOUT_TTL",
-    Reason.INVALID_NUMBER: "FAIL_NO_CUSTOMER_NUMBER",
-    Reason.AGENT_ABANDONED: "FAIL_AGENT_CONNECT",
-    Reason.MAX_ATTEMPTS: "FAIL_CALL_TO_CUSTOMER",
-    Reason.NO_ANSWER: "FAIL_CALL_TO_CUSTOMER",
-    Reason.BUSY: "FAIL_CALL_TO_CUSTOMER",
-    Reason.FAILED: "FAIL_ERROR",
-    Reason.IVR_FAILURE: "FAIL_ERROR",
-    Reason.TIMEOUT: "FAIL_ERROR",
-}
-
-
-_IMPLIED_REASON = {
-    S.COMPLETED: Reason.COMPLETED,
-    S.CANCELLED: Reason.CANCELLED,
-    S.EXPIRED: Reason.TTL,
-}
 
 
 def uccx_status(state: State, reason: Reason | None, attempts: int) -> str:
@@ -178,12 +145,3 @@ def uccx_status(state: State, reason: Reason | None, attempts: int) -> str:
     if state is S.FAILED and reason is not None:
         return UCCX_FAILURE_STATUS.get(reason, UCCX_STATUS[state])
     return UCCX_STATUS[state]
-
-
-def gms_state(state: State, reason: Reason | None) -> tuple[str, str | None]:
-    """Show a callback's state as GMS `_callback_state` and `_callback_reason`."""
-    if state not in TERMINAL_STATES:
-        return GMS_STATE[state], None
-    if reason is None:
-        reason = _IMPLIED_REASON.get(state, Reason.FAILED)
-    return GMS_STATE[state], GMS_REASON.get(reason, "FAIL_ERROR")

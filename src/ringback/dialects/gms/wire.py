@@ -1,4 +1,5 @@
-"""GMS on the wire: JSON or form bodies, ISO 8601 times with milliseconds, request items."""
+"""GMS on the wire: JSON or form bodies, ISO 8601 times with milliseconds, request items, and
+ringback's callback states in GMS's words (`_callback_state`, `_callback_reason`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from ringback.domain import errors
 from ringback.domain.callbacks import Callback
-from ringback.domain.states import gms_state
+from ringback.domain.states import TERMINAL_STATES, Reason, State
 
 #: where a request's URL points, as the document shows it (relative to the web application)
 URL_BASE = "/1/service/callback"
@@ -19,6 +20,40 @@ FORM = "application/x-www-form-urlencoded"
 #: window or a time zone can still be added to them without overflowing
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+S = State
+CALLBACK_STATE: dict[State, str] = {
+    S.SCHEDULED: "SCHEDULED",
+    S.WAITING: "QUEUED",
+    S.DISPATCHING: "QUEUED",
+    S.OFFERED: "QUEUED",
+    S.RESERVED: "ROUTING",
+    S.DIALING: "PROCESSING",
+    S.COMPLETED: "COMPLETED",
+    S.FAILED: "COMPLETED",
+    S.CANCELLED: "COMPLETED",
+    S.EXPIRED: "COMPLETED",
+}
+CALLBACK_REASON: dict[Reason, str] = {
+    Reason.COMPLETED: "AGENT_CONNECTED",
+    Reason.CANCELLED: "CANCELLED",
+    Reason.TTL: "FAIL_TIMEOUT_TTL",
+    Reason.MISSED: "FAIL_TIMEOUT_TTL",
+    Reason.INVALID_NUMBER: "FAIL_NO_CUSTOMER_NUMBER",
+    Reason.AGENT_ABANDONED: "FAIL_AGENT_CONNECT",
+    Reason.MAX_ATTEMPTS: "FAIL_CALL_TO_CUSTOMER",
+    Reason.NO_ANSWER: "FAIL_CALL_TO_CUSTOMER",
+    Reason.BUSY: "FAIL_CALL_TO_CUSTOMER",
+    Reason.FAILED: "FAIL_ERROR",
+    Reason.IVR_FAILURE: "FAIL_ERROR",
+    Reason.TIMEOUT: "FAIL_ERROR",
+}
+#: the reason a terminal callback stored without one is shown with
+_IMPLIED_REASON = {
+    S.COMPLETED: Reason.COMPLETED,
+    S.CANCELLED: Reason.CANCELLED,
+    S.EXPIRED: Reason.TTL,
+}
 
 
 def fields(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -95,6 +130,15 @@ def slots(room: Mapping[datetime, int]) -> dict[str, int]:
     return {timestamp(start): left for start, left in sorted(room.items())}
 
 
+def callback_state(state: State, reason: Reason | None) -> tuple[str, str | None]:
+    """Show a callback's state as GMS `_callback_state` and `_callback_reason`."""
+    if state not in TERMINAL_STATES:
+        return CALLBACK_STATE[state], None
+    if reason is None:
+        reason = _IMPLIED_REASON.get(state, Reason.FAILED)
+    return CALLBACK_STATE[state], CALLBACK_REASON.get(reason, "FAIL_ERROR")
+
+
 def url(service: str, callback: Callback) -> str:
     """Return the request's URL as the document shows it."""
     return f"{URL_BASE}/{service}/{callback.id}"
@@ -116,7 +160,7 @@ def outstanding_item(service: str, callback: Callback) -> dict[str, Any]:
 
 def admin_item(service: str, callback: Callback) -> dict[str, Any]:
     """One request of the admin query, with the keys GMS always returns, in its order."""
-    state, reason = gms_state(callback.state, callback.reason)
+    state, reason = callback_state(callback.state, callback.reason)
     return {
         "_id": str(callback.id),
         "_desired_time": timestamp(desired(callback)),
