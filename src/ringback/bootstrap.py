@@ -16,13 +16,13 @@ from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
 from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
+from ringback.dialects.gms.service import GmsService
 from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
 from ringback.services.ameyo import AmeyoService, SessionPolicy
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
-from ringback.services.gms import GmsService
 from ringback.services.passwords import Argon2PasswordHasher
 from ringback.services.ports import Clock
 from ringback.services.qualifications import QualificationService

@@ -20,9 +20,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ringback.dialects.bodies import read_capped
 from ringback.dialects.gms import auth, wire
 from ringback.dialects.gms.errors import BodyTooLarge, Operation, answer, http_error
+from ringback.dialects.gms.service import ADMIN_MAX, Started
 from ringback.domain import errors as domain_errors
 from ringback.domain.people import Principal
-from ringback.services.gms import ADMIN_MAX, Started
 from ringback.settings import Settings
 
 PREFIX = "/genesys/1"
