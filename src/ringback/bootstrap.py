@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
+from ringback.dialects import ameyo, uccx, xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
-from ringback.dialects.gms.service import GmsService
+from ringback.dialects.gms.plugin import DIALECT as GMS
 from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
@@ -36,7 +36,7 @@ from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
 
 #: every dialect this server speaks, in the order their routes are tried
-DIALECTS: tuple[Dialect, ...] = ()
+DIALECTS: tuple[Dialect, ...] = (GMS,)
 
 
 class SystemClock:
@@ -56,7 +56,6 @@ class Services(Core):
     xuc_auth: xuc_rest.XucAuthService
     contacts: xuc_rest.ContactService
     phones: xuc_legacy.PhoneService
-    gms: GmsService
     ameyo: AmeyoService
 
 
@@ -100,7 +99,6 @@ def build_services(
         xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
         contacts=xuc_rest.ContactService(store, clock),
         phones=runtime.phone_service(settings, store, clock, users),
-        gms=GmsService(store, clock, callbacks),
         ameyo=AmeyoService(
             store,
             clock,
@@ -199,5 +197,4 @@ def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
         app.mount(prefix, xuc_app)
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))
-    app.mount(gms.PREFIX, gms.build(services, settings))
     app.mount(ameyo.PREFIX, ameyo.build(services, settings))
