@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import gms, xivo_configmgt, xuc_legacy
+from ringback.dialects import xivo_configmgt, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
 from ringback.dialects.ameyo.plugin import DIALECT as AMEYO
+from ringback.dialects.gms.plugin import DIALECT as GMS
 from ringback.dialects.uccx.plugin import DIALECT as UCCX
 from ringback.runtime import DispatchRuntime
 from ringback.security.passwords import Argon2PasswordHasher
@@ -24,7 +25,6 @@ from ringback.services import demo, setup
 from ringback.services.agents import AgentService
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
-from ringback.services.gms import GmsService
 from ringback.services.ports import Clock
 from ringback.services.qualifications import QualificationService
 from ringback.services.queues import QueueService
@@ -38,6 +38,7 @@ from ringback.store.transaction import SqlStore
 #: every dialect this server speaks, in the order their routes are tried
 DIALECTS: tuple[Dialect, ...] = (
     UCCX,
+    GMS,
     AMEYO,
 )
 
@@ -58,7 +59,6 @@ class Services(Core):
     xuc_auth: xuc_rest.XucAuthService
     contacts: xuc_rest.ContactService
     phones: xuc_legacy.PhoneService
-    gms: GmsService
 
 
 @dataclass
@@ -99,7 +99,6 @@ def build_services(
         xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
         contacts=xuc_rest.ContactService(store, clock),
         phones=runtime.phone_service(settings, store, clock, users),
-        gms=GmsService(store, clock, callbacks),
     )
 
 
@@ -187,4 +186,3 @@ def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
         app.mount(prefix, xuc_app)
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))
-    app.mount(gms.PREFIX, gms.build(services, settings))

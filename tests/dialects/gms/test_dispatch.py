@@ -8,8 +8,9 @@ from uuid import UUID
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.gms.wire import callback_state
 from ringback.domain.people import Principal
-from ringback.domain.states import State, gms_state
+from ringback.domain.states import State
 from ringback.services.callbacks import Outcome
 from ringback.telephony.simulator import SimulatedAcd, SimulatorConfig
 from ringback.testing import FakeClock
@@ -60,5 +61,5 @@ def test_a_scheduled_callback_is_dialled_at_its_time_and_completes(
     asyncio.run(scenario())
     assert acd.delivered == [f"{callback_id}:0"]
     callback = services.callbacks.get(SERVICE, callback_id).callback
-    assert gms_state(callback.state, callback.reason) == ("COMPLETED", "AGENT_CONNECTED")
+    assert callback_state(callback.state, callback.reason) == ("COMPLETED", "AGENT_CONNECTED")
     assert admin_state() == "gone"  # no longer outstanding

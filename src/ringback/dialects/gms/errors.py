@@ -4,7 +4,8 @@ Each operation has its exception class, as the document shows: CallbackServiceEx
 queries), CallbackException (cancel), CallbackExceptionAvailability (reschedule, availability);
 a start refused for a full bucket at a desired time is a CallbackAvailabilityException with the
 proposed `availability`. Refusals are 400; an unknown service 404, missing credentials 401,
-missing rights 403, the database down 503, an unexpected error 500 (logged).
+missing rights 403, the database down 503, an unexpected error 500 (logged). The engine's
+`desired_time` is named as the operation's caller sent it (`_desired_time`, `_new_desired_time`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ EXCEPTION = {
     Operation.AVAILABILITY: EXCEPTION_AVAILABILITY,
     Operation.ADMIN: SERVICE_EXCEPTION,
 }
+
+
+#: how each operation's request names the engine's `desired_time`
+DESIRED_TIME = {Operation.START: "_desired_time", Operation.RESCHEDULE: "_new_desired_time"}
 
 
 class BodyTooLarge(errors.Invalid):
@@ -112,6 +117,8 @@ def _refusal(operation: Operation, exc: errors.RingbackError) -> dict[str, Any]:
         return body(closed_message(exc), exception)
     if isinstance(exc, errors.Invalid) and "exception_rule" in exc.details:
         return body(number_refused(exc), exception)
+    if isinstance(exc, errors.Invalid) and exc.field == "desired_time":
+        return body(in_request_words(operation, exc.message), exception)
     return body(exc.message, exception)
 
 
@@ -142,3 +149,9 @@ def number_refused(exc: errors.Invalid) -> str:
         f"Customer Number [{number}] is not allowed. Check option 'exceptions' : "
         f"details={{number_exceptions={rule}}}"
     )
+
+
+def in_request_words(operation: Operation, message: str) -> str:
+    """Name the engine's `desired_time` as the operation's request does (`_desired_time`...)."""
+    name = DESIRED_TIME.get(operation)
+    return message.replace("desired_time", name, 1) if name else message

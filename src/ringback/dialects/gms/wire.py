@@ -1,4 +1,5 @@
-"""GMS on the wire: JSON or form bodies, ISO 8601 times with milliseconds, request items."""
+"""GMS on the wire: JSON or form bodies, ISO 8601 times with milliseconds, request items, and
+ringback's callback states in GMS's words (`_callback_state`, `_callback_reason`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from ringback.domain import errors
 from ringback.domain.callbacks import Callback
-from ringback.domain.states import gms_state
+from ringback.domain.states import TERMINAL_STATES, Reason, State
 
 #: where a request's URL points, as the document shows it (relative to the web application)
 URL_BASE = "/1/service/callback"
@@ -19,6 +20,46 @@ FORM = "application/x-www-form-urlencoded"
 #: window or a time zone can still be added to them without overflowing
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+#: the keys of a start request that are not attached data
+START_KEYS = ("_customer_number", "_desired_time")
+IMMEDIATE_TEXT = "You will receive the call shortly"
+DEFERRED_TEXT = "You will receive the call when the office opens"
+#: the GMS default of the admin query's `max`, also its ceiling: 500 requests per service
+ADMIN_MAX = 500
+
+S = State
+CALLBACK_STATE: dict[State, str] = {
+    S.SCHEDULED: "SCHEDULED",
+    S.WAITING: "QUEUED",
+    S.DISPATCHING: "QUEUED",
+    S.OFFERED: "QUEUED",
+    S.RESERVED: "ROUTING",
+    S.DIALING: "PROCESSING",
+    S.COMPLETED: "COMPLETED",
+    S.FAILED: "COMPLETED",
+    S.CANCELLED: "COMPLETED",
+    S.EXPIRED: "COMPLETED",
+}
+CALLBACK_REASON: dict[Reason, str] = {
+    Reason.COMPLETED: "AGENT_CONNECTED",
+    Reason.CANCELLED: "CANCELLED",
+    Reason.TTL: "FAIL_TIMEOUT_TTL",
+    Reason.MISSED: "FAIL_TIMEOUT_TTL",
+    Reason.INVALID_NUMBER: "FAIL_NO_CUSTOMER_NUMBER",
+    Reason.AGENT_ABANDONED: "FAIL_AGENT_CONNECT",
+    Reason.MAX_ATTEMPTS: "FAIL_CALL_TO_CUSTOMER",
+    Reason.NO_ANSWER: "FAIL_CALL_TO_CUSTOMER",
+    Reason.BUSY: "FAIL_CALL_TO_CUSTOMER",
+    Reason.FAILED: "FAIL_ERROR",
+    Reason.IVR_FAILURE: "FAIL_ERROR",
+    Reason.TIMEOUT: "FAIL_ERROR",
+}
+#: the reason a terminal callback stored without one is shown with
+_IMPLIED_REASON = {
+    S.COMPLETED: Reason.COMPLETED,
+    S.CANCELLED: Reason.CANCELLED,
+    S.EXPIRED: Reason.TTL,
+}
 
 
 def fields(raw: bytes, content_type: str) -> dict[str, Any]:
@@ -49,6 +90,44 @@ def _form(raw: bytes) -> dict[str, Any]:
     except (UnicodeDecodeError, ValueError) as exc:
         raise errors.Invalid(f"the form body cannot be read: {exc}") from None
     return dict(pairs)
+
+
+def customer_number(values: dict[str, Any]) -> str:
+    """Return a start request's `_customer_number`; Invalid when it is missing or blank."""
+    number = text(values, "_customer_number")
+    if not number or not number.strip():
+        raise errors.Invalid("_customer_number is required", field="_customer_number")
+    return number
+
+
+def properties(values: dict[str, Any]) -> dict[str, Any]:
+    """Return a start request's attached data: every key but the callback's own."""
+    return {key: value for key, value in values.items() if key not in START_KEYS}
+
+
+def new_desired_time(values: dict[str, Any]) -> datetime:
+    """Return a reschedule request's `_new_desired_time`; Invalid when it is missing."""
+    desired = instant(text(values, "_new_desired_time"), "_new_desired_time")
+    if desired is None:
+        raise errors.Invalid("_new_desired_time is required", field="_new_desired_time")
+    return desired
+
+
+def queried_number(query: Mapping[str, str]) -> str:
+    """Return the number Query-Callback asks about (`customer_number`, or `_customer_number`)."""
+    number = query.get("customer_number") or query.get("_customer_number") or ""
+    if not number.strip():
+        raise errors.Invalid("customer_number is required", field="customer_number")
+    return number
+
+
+def admin_max(raw: str | None) -> int:
+    """Return the admin query's per-service limit: the GMS default 500, also its ceiling."""
+    if raw is None or not raw.strip():
+        return ADMIN_MAX
+    if not raw.strip().isdecimal() or int(raw) < 1:  # isdigit() would let "²" through to int()
+        raise errors.Invalid(f"max must be a positive integer, got {raw!r}", field="max")
+    return min(int(raw), ADMIN_MAX)
 
 
 def text(values: dict[str, Any], name: str) -> str | None:
@@ -95,6 +174,30 @@ def slots(room: Mapping[datetime, int]) -> dict[str, int]:
     return {timestamp(start): left for start, left in sorted(room.items())}
 
 
+def started(callback: Callback, *, immediate: bool) -> dict[str, Any]:
+    """Start-Callback's answer: the id, or for an immediate request the ConfirmationDialog."""
+    request_id = str(callback.id)
+    if not immediate:
+        return {"_id": request_id}
+    deferred = callback.next_action_at != callback.created_at  # out of hours: at the opening
+    return {
+        "ID": "0",
+        "Action": "ConfirmationDialog",
+        "Text": DEFERRED_TEXT if deferred else IMMEDIATE_TEXT,
+        "OkTitle": "Ok",
+        "_id": request_id,
+    }
+
+
+def callback_state(state: State, reason: Reason | None) -> tuple[str, str | None]:
+    """Show a callback's state as GMS `_callback_state` and `_callback_reason`."""
+    if state not in TERMINAL_STATES:
+        return CALLBACK_STATE[state], None
+    if reason is None:
+        reason = _IMPLIED_REASON.get(state, Reason.FAILED)
+    return CALLBACK_STATE[state], CALLBACK_REASON.get(reason, "FAIL_ERROR")
+
+
 def url(service: str, callback: Callback) -> str:
     """Return the request's URL as the document shows it."""
     return f"{URL_BASE}/{service}/{callback.id}"
@@ -116,7 +219,7 @@ def outstanding_item(service: str, callback: Callback) -> dict[str, Any]:
 
 def admin_item(service: str, callback: Callback) -> dict[str, Any]:
     """One request of the admin query, with the keys GMS always returns, in its order."""
-    state, reason = gms_state(callback.state, callback.reason)
+    state, reason = callback_state(callback.state, callback.reason)
     return {
         "_id": str(callback.id),
         "_desired_time": timestamp(desired(callback)),
@@ -126,4 +229,12 @@ def admin_item(service: str, callback: Callback) -> dict[str, Any]:
         "_customer_number": callback.customer_number,
         "_url": url(service, callback),
         "_callback_reason": reason,
+    }
+
+
+def admin_queues(found: Mapping[str, list[Callback]]) -> dict[str, list[dict[str, Any]]]:
+    """The admin query's answer: per service name, its requests."""
+    return {
+        service: [admin_item(service, callback) for callback in callbacks]
+        for service, callbacks in found.items()
     }

@@ -3,6 +3,7 @@
 A GMS callback service is a queue, named by its name or one of its aliases. Every rule (number
 policy, business hours, horizon, dedup, capacity) is CallbackService's; this module finds the
 service, keeps callbacks inside the service they were asked through, and reads the admin view.
+Its errors are the engine's, in the engine's words: errors.py shows them in GMS's.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from ringback.services.callbacks import CallbackService, NewCallback
 from ringback.services.ports import CallbackQuery, Clock, Store, Transaction
 from ringback.services.queues import queue_named
 
-#: the GMS default of the admin query: requests due in the next 24 hours, 500 per service
+#: the GMS default of the admin query: requests due in the next 24 hours
 ADMIN_WINDOW = timedelta(hours=24)
-ADMIN_MAX = 500
 #: the most requests Query-Callback lists for one number (a number rarely has more than 2)
 QUERY_MAX = 500
 OPEN_STATE_LIST = sorted(OPEN_STATES)
@@ -70,7 +70,12 @@ class GmsService:
         try:
             callback = self._callbacks.create(actor, request)
         except errors.Invalid as exc:
-            raise _with_exception_rule(exc, number, queue) from exc
+            pattern = _refusing_pattern(exc, number, queue)
+            if pattern is None:
+                raise
+            raise errors.Invalid(
+                exc.message, field=exc.field, exception_rule=pattern, number=number
+            ) from exc
         except errors.CapacityFull as exc:
             if desired_time is None:  # GMS names the instant of an immediate request
                 exc.details["asked_at"] = self._clock.now()
@@ -94,15 +99,13 @@ class GmsService:
             return self._callbacks.reschedule(
                 actor, callback.id, self._future_or_none(desired_time)
             )
-        except errors.Invalid as exc:
-            raise _in_gms_names(exc, "_new_desired_time") from exc
         except errors.IllegalTransition as exc:
             raise _not_pending(exc, request_id) from exc
 
     def outstanding(self, actor: Principal, service: str, number: str) -> list[Callback]:
         """Query-Callback: the open requests of one number in the service, soonest first."""
         queue = self._service(actor, service)
-        normalized = normalize_number(number, queue.numbers, field="customer_number")
+        normalized = normalize_number(number, queue.numbers)
         # Filtered in the database: a busy service holds far more requests than one number does.
         query = CallbackQuery(
             queue_ids=[queue.id], states=OPEN_STATE_LIST, customer_number=normalized,
@@ -129,8 +132,8 @@ class GmsService:
             return {q.name: tx.callbacks.open_due_before(q.id, end, limit) for q in queues}
 
     def _future_or_none(self, desired_time: datetime | None) -> datetime | None:
-        """A desired time already past asks for now: kept, it would date the callback's expiry
-        from the past, and a request a TTL late would expire before its first dial."""
+        """A desired time already past asks for now, as GMS does: the request is immediate
+        (answered with the ConfirmationDialog) and keeps no desired time."""
         if desired_time is None or desired_time > self._clock.now():
             return desired_time
         return None
@@ -187,22 +190,16 @@ def _check_properties(properties: dict[str, Any]) -> None:
             raise errors.Invalid(f"property {key} is longer than {MAX_PROPERTY_TEXT} characters")
 
 
-def _in_gms_names(exc: errors.Invalid, desired_name: str) -> errors.Invalid:
-    """Name the desired time as the caller sent it (`_desired_time`, `_new_desired_time`)."""
-    if exc.field != "desired_time":
-        return exc
-    message = exc.message.replace("desired_time", desired_name, 1)
-    return errors.Invalid(message, field=desired_name)
+def _refusing_pattern(exc: errors.Invalid, number: str, queue: Queue) -> str | None:
+    """Return the exception pattern that refused the number (GMS's message names it), if any.
 
-
-def _with_exception_rule(exc: errors.Invalid, number: str, queue: Queue) -> errors.Invalid:
-    """Name the exception pattern that refused the number, as GMS does; other errors as they are."""
+    The engine's number policy knows which pattern matched but does not say; until it does,
+    this matches again, on the number as given and without its separators.
+    """
     if exc.field != "phone_number":
-        return _in_gms_names(exc, "_desired_time")
+        return None
     bare = _SEPARATORS.sub("", number)
     for pattern in queue.numbers.exceptions:
         if re.fullmatch(pattern, bare) or re.fullmatch(pattern, number):
-            return errors.Invalid(
-                exc.message, field="_customer_number", exception_rule=pattern, number=number
-            )
-    return errors.Invalid(exc.message, field="_customer_number")
+            return pattern
+    return None
