@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -14,11 +13,12 @@ from ringback import __version__
 from ringback.api import errors, health
 from ringback.api.limits import DeclaredBodyLimit
 from ringback.api.v1 import agents, auth, callbacks, events, qualifications, queues, users, webhooks
+from ringback.core import Core
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
+def create_native_api(core: Core, *, max_body_bytes: int) -> FastAPI:
     """Return the /api/v1 application."""
     api = FastAPI(
         title="ringback native API",
@@ -27,7 +27,7 @@ def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
         '`{"error": "<id>", "message": "..."}`.',
         max_body_size=max_body_bytes,
     )
-    api.state.services = services
+    api.state.core = core
     errors.install(api)
     for module in (auth, queues, users, agents, callbacks, events, webhooks, qualifications):
         api.include_router(module.router)
@@ -35,19 +35,19 @@ def create_native_api(services: Any, *, max_body_bytes: int) -> FastAPI:
 
 
 def create_app(
-    services: Any, *, max_body_bytes: int = 1024 * 1024, lifespan: Lifespan | None = None
+    core: Core, *, max_body_bytes: int = 1024 * 1024, lifespan: Lifespan | None = None
 ) -> FastAPI:
-    """Return the whole application for `services` (built by ringback.bootstrap)."""
+    """Return the whole application on `core` (built by ringback.bootstrap)."""
     app = FastAPI(
         title="ringback", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
-    app.state.services = services
+    app.state.core = core
     # Outermost, so that it answers before any mounted application's own limit.
     app.add_middleware(DeclaredBodyLimit, max_body_bytes=max_body_bytes)
-    app.state.metrics = _metrics(app, services)
+    app.state.metrics = _metrics(app, core)
     errors.install(app)
     app.include_router(health.router)
-    app.mount("/api/v1", create_native_api(services, max_body_bytes=max_body_bytes))
+    app.mount("/api/v1", create_native_api(core, max_body_bytes=max_body_bytes))
     return app
 
 
@@ -56,9 +56,9 @@ def _dispatcher_stats(app: FastAPI) -> dict[str, float] | None:
     return stats() if stats is not None else None
 
 
-def _metrics(app: FastAPI, services: Any) -> CollectorRegistry:
+def _metrics(app: FastAPI, core: Core) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(health.CallbackStateCollector(services.callbacks.counts_by_state))
+    registry.register(health.CallbackStateCollector(core.callbacks.counts_by_state))
     # The dispatcher, when this process runs one, publishes its stats in app.state.
     registry.register(health.DispatcherCollector(lambda: _dispatcher_stats(app)))
     requests = Counter(

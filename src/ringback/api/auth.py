@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from ringback.api.state import core_of
 from ringback.domain import errors
 from ringback.domain.people import Principal
 from ringback.services.users import UserService
@@ -31,7 +32,7 @@ def principal(
     token = bearer_or_header(authorization, x_auth_token)
     if token is None:
         raise errors.Unauthenticated("a service or user token is needed (Authorization: Bearer)")
-    users: UserService = request.app.state.services.users
+    users: UserService = core_of(request).users
     return users.principal_for(token)
 
 

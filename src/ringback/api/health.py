@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from ringback.api.state import core_of
 from ringback.domain import errors
 
 router = APIRouter(tags=["health"])
@@ -25,7 +26,7 @@ def health() -> dict[str, str]:
 def ready(request: Request) -> JSONResponse:
     """Answer 200 only while the database answers."""
     try:
-        request.app.state.services.store.ping()
+        core_of(request).store.ping()
     except errors.Unavailable as exc:
         return JSONResponse({"status": "unavailable", "message": exc.message}, status_code=503)
     return JSONResponse({"status": "ready"})

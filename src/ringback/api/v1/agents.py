@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from ringback.api.auth import Caller
 from ringback.api.schemas import AgentIn, AgentReplace, MembershipBody, PathId
+from ringback.api.state import core_of
 from ringback.domain.people import Agent, Membership
 from ringback.services.agents import AgentService
 
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/agents", tags=["agents"])
 
 
 def _service(request: Request) -> AgentService:
-    service: AgentService = request.app.state.services.agents
+    service: AgentService = core_of(request).agents
     return service
 
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, Field
 
 from ringback.api.auth import Caller
 from ringback.api.schemas import MAX_ID, CallbackIn, CallbackOut, CallbackPage, EventOut, OutcomeIn
+from ringback.api.state import core_of
 from ringback.domain.callbacks import Callback, StateChange
 from ringback.domain.states import State
 from ringback.services.callbacks import CallbackService, NewCallback, Outcome
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/callbacks", tags=["callbacks"])
 
 
 def _service(request: Request) -> CallbackService:
-    service: CallbackService = request.app.state.services.callbacks
+    service: CallbackService = core_of(request).callbacks
     return service
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ringback.api.auth import Caller
+from ringback.api.state import core_of
 from ringback.domain.callbacks import StateChange
 from ringback.domain.people import Principal
 from ringback.services.events import EventService, event_payload
@@ -19,7 +20,7 @@ POLL_SECONDS = 0.5
 
 
 def _service(request: Request) -> EventService:
-    service: EventService = request.app.state.services.events
+    service: EventService = core_of(request).events
     return service
 
 

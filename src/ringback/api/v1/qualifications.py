@@ -7,6 +7,7 @@ from pydantic import Field
 
 from ringback.api.auth import Caller
 from ringback.api.schemas import Id, PathId, Strict
+from ringback.api.state import core_of
 from ringback.domain.qualifications import Qualification, SubQualification
 from ringback.services.qualifications import QualificationService
 
@@ -38,7 +39,7 @@ class QualificationOut(Strict):
 
 
 def _service(request: Request) -> QualificationService:
-    service: QualificationService = request.app.state.services.qualifications
+    service: QualificationService = core_of(request).qualifications
     return service
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 
 from ringback.api.auth import Caller
 from ringback.api.schemas import PathId, QueueIn, QueueOut, QueuePatch, QueueReplace
+from ringback.api.state import core_of
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.services.queues import QueueService
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/queues", tags=["queues"])
 
 
 def _service(request: Request) -> QueueService:
-    service: QueueService = request.app.state.services.queues
+    service: QueueService = core_of(request).queues
     return service
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from ringback.api.auth import Caller
 from ringback.api.schemas import RightsBody, UserIn, UserOut, UserReplace
+from ringback.api.state import core_of
 from ringback.domain.people import Profile, Rights, User
 from ringback.services.users import UserService
 
@@ -13,7 +14,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 
 def _service(request: Request) -> UserService:
-    service: UserService = request.app.state.services.users
+    service: UserService = core_of(request).users
     return service
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from ringback.api.auth import Caller
 from ringback.api.schemas import Strict
+from ringback.api.state import core_of
 from ringback.domain.webhooks import Subscription
 from ringback.services.webhooks import WebhookService
 
@@ -39,7 +40,7 @@ class WebhookOut(BaseModel):
 
 
 def _service(request: Request) -> WebhookService:
-    service: WebhookService = request.app.state.services.webhooks
+    service: WebhookService = core_of(request).webhooks
     return service
 
 
