@@ -34,7 +34,7 @@ from ringback.domain.callbacks import Callback
 from ringback.domain.people import Principal
 from ringback.domain.queues import Dedup, QueueSettings, TelephonyKind
 from ringback.domain.states import State
-from ringback.fake_endpoint import read_ledger
+from ringback.simulate.webhook import read_ledger
 from ringback.store.engine import build_engine
 from ringback.testing import FakeClock, memory_services
 
@@ -48,7 +48,7 @@ def start_endpoint(ledger: Path) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable,
         "-m",
-        "ringback.fake_endpoint",
+        "ringback.simulate.webhook",
         "--port",
         "0",
         "--ledger",

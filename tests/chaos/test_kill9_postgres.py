@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ringback.domain.states import State
-from ringback.fake_endpoint import FakeEndpoint, read_ledger
+from ringback.simulate.webhook import FakeEndpoint, read_ledger
 from tests.chaos import helpers
 from tests.conftest import backend
 

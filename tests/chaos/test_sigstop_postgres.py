@@ -12,7 +12,7 @@ import pytest
 
 from ringback.domain.people import Principal
 from ringback.domain.states import State
-from ringback.fake_endpoint import FakeEndpoint, Faults, read_ledger
+from ringback.simulate.webhook import FakeEndpoint, Faults, read_ledger
 from ringback.testing import memory_services
 from tests.chaos import helpers
 from tests.conftest import backend

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
-from ringback.fake_endpoint import FakeEndpoint, Faults, read_ledger
+from ringback.simulate.webhook import FakeEndpoint, Faults, read_ledger
 
 
 @pytest.fixture
@@ -223,7 +223,7 @@ def test_a_malformed_request_gets_400_and_a_closed_connection(endpoint: FakeEndp
 
 
 def test_the_command_line_prints_its_url_and_exits_on_sigterm(ledger_path: Path) -> None:
-    command = [sys.executable, "-m", "ringback.fake_endpoint", "--port", "0"]
+    command = [sys.executable, "-m", "ringback.simulate.webhook", "--port", "0"]
     command += ["--ledger", str(ledger_path), "--drop-rate", "1", "--seed", "1"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:

@@ -16,9 +16,9 @@ from multidict import MultiDict
 from ringback import bootstrap
 from ringback.dialects.uccx import csq_settings
 from ringback.domain.callbacks import Callback, UccxFields
-from ringback.fake_endpoint import read_request
 from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
 from ringback.settings import Settings
+from ringback.simulate.webhook import read_request
 from ringback.telephony.uccx import (
     RECHECK_SECONDS,
     UccxConnection,

@@ -1,4 +1,5 @@
-"""A fake telephony endpoint for tests and benchmarks: it records dial keys and injects faults.
+"""A simulated dial endpoint (the far side of the webhook adapter): it records dial keys and
+injects faults. Shipped for tests, benchmarks and anyone trying ringback without a dialer.
 
 It is a small HTTP/1.1 server written directly on asyncio streams, so that it can reset a
 connection (RST, not FIN), hold a request past any client timeout, and serve several thousand
@@ -16,7 +17,7 @@ call is placed, then the connection is reset before the answer: the reply is los
 ``POST /_control`` changes the faults, ``GET /_ledger`` lists the entries and ``GET /_health``
 answers 200.
 
-Run it as ``python -m ringback.fake_endpoint --port 0 --ledger PATH [--latency-ms N] ...``, or
+Run it as ``python -m ringback.simulate.webhook --port 0 --ledger PATH [--latency-ms N] ...``, or
 in-process with `FakeEndpoint`.
 """
 
@@ -509,8 +510,10 @@ class FakeEndpoint:
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line of ``python -m ringback.fake_endpoint``."""
-    parser = argparse.ArgumentParser(prog="python -m ringback.fake_endpoint", description=__doc__)
+    """Parse the command line of ``python -m ringback.simulate.webhook``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m ringback.simulate.webhook", description=__doc__
+    )
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--ledger", type=Path, help="JSON-lines ledger file (appended to)")
     parser.add_argument("--latency-ms", type=float, default=0.0)
