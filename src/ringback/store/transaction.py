@@ -18,7 +18,16 @@ from ringback.services.qualifications import QualificationRepository
 from ringback.services.xivo_ports import XivoRepository
 from ringback.services.xuc_auth import PushTokenRepository
 from ringback.services.xuc_events import XucEventRepository
-from ringback.store import ameyo, callbacks, phones, repositories, webhooks, xivo, xuc
+from ringback.store import (
+    ameyo,
+    callbacks,
+    phones,
+    qualifications,
+    repositories,
+    webhooks,
+    xivo,
+    xuc,
+)
 from ringback.store.engine import READ_ONLY
 
 
@@ -39,7 +48,7 @@ class SqlTransaction:
         )
         self.xivo: XivoRepository = xivo.SqlXivo(connection)
         self.contacts: ContactRepository = xuc.SqlContacts(connection)
-        self.qualifications: QualificationRepository = xuc.SqlQualifications(connection)
+        self.qualifications: QualificationRepository = qualifications.SqlQualifications(connection)
         self.push_tokens: PushTokenRepository = xuc.SqlPushTokens(connection)
         self.xuc_phones: PhoneRepository = phones.SqlPhones(connection)
         self.xuc_events: XucEventRepository = phones.SqlXucEvents(connection)
