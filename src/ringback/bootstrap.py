@@ -15,7 +15,7 @@ from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
 from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
-from ringback.dialects import xuc as xuc_rest
+from ringback.dialects.xuc import plugin as xuc
 from ringback.runtime import DispatchRuntime
 from ringback.services import demo, setup
 from ringback.services.agents import AgentService
@@ -36,7 +36,7 @@ from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
 
 #: every dialect this server speaks, in the order their routes are tried
-DIALECTS: tuple[Dialect, ...] = ()
+DIALECTS: tuple[Dialect, ...] = (xuc.DIALECT,)
 
 
 class SystemClock:
@@ -53,8 +53,6 @@ class Services(Core):
 
     uccx: UccxService
     xivo: xivo_configmgt.XivoServices
-    xuc_auth: xuc_rest.XucAuthService
-    contacts: xuc_rest.ContactService
     phones: xuc_legacy.PhoneService
     gms: GmsService
     ameyo: AmeyoService
@@ -97,8 +95,6 @@ def build_services(
         qualifications=QualificationService(store),
         uccx=uccx_service,
         xivo=xivo_configmgt.build_services(store, clock, settings),
-        xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
-        contacts=xuc_rest.ContactService(store, clock),
         phones=runtime.phone_service(settings, store, clock, users),
         gms=GmsService(store, clock, callbacks),
         ameyo=AmeyoService(
@@ -196,8 +192,6 @@ def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     """Serve the dialects not yet in a wing of their own."""
     app.router.routes.append(uccx.route(services, settings))
     app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
-    for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
-        app.mount(prefix, xuc_app)
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))
     app.mount(gms.PREFIX, gms.build(services, settings))
     app.mount(ameyo.PREFIX, ameyo.build(services, settings))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
@@ -42,6 +44,11 @@ def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient
     """A client of the xuc API, without credentials."""
     with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
         yield c
+
+
+def app_on(settings: Settings, services: bootstrap.Services) -> FastAPI:
+    """Build the whole application with other settings: its wings read them from the core."""
+    return bootstrap.build_app(settings, dataclasses.replace(services, settings=settings))
 
 
 def add_user(
