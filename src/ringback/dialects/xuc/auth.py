@@ -11,8 +11,8 @@ import jwt
 
 from ringback.dialects.xuc.errors import XucError
 from ringback.dialects.xuc.jwks import JwksCache, KeysUnavailable, UnknownKey
+from ringback.dialects.xuc.sessions import XucAuthService
 from ringback.domain.people import Principal
-from ringback.services.xuc_auth import XucAuthService
 
 
 @dataclass(frozen=True, slots=True)

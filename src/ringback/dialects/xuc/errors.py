@@ -14,8 +14,8 @@ from enum import Enum
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from ringback.dialects.xuc.sessions import Reason, XucAuthFailed
 from ringback.domain import errors
-from ringback.services.xuc_auth import Reason, XucAuthFailed
 
 log = logging.getLogger("ringback.dialects.xuc")
 

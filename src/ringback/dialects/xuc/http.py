@@ -25,10 +25,10 @@ from ringback.dialects.bodies import read_capped
 from ringback.dialects.xuc import auth, cas, errors, qualifications, wire
 from ringback.dialects.xuc.auth import SsoConfig
 from ringback.dialects.xuc.errors import Part
+from ringback.dialects.xuc.service import ContactService
+from ringback.dialects.xuc.sessions import XucAuthService
 from ringback.domain.people import Principal
-from ringback.services.contacts import ContactService
 from ringback.services.qualifications import QualificationService
-from ringback.services.xuc_auth import XucAuthService
 
 #: the methods whose requests carry a body the handlers read
 BODY_METHODS = frozenset({"POST", "PUT"})

@@ -7,14 +7,13 @@ from datetime import timedelta
 from starlette.routing import Mount
 
 from ringback.core import Core, Wing
-from ringback.dialects.xuc import http
+from ringback.dialects.xuc import http, sql
 from ringback.dialects.xuc.auth import SsoConfig
 from ringback.dialects.xuc.jwks import JwksCache
+from ringback.dialects.xuc.service import ContactService, XucStore
+from ringback.dialects.xuc.sessions import OidcPolicy, XucAuthService
 from ringback.domain.hours import zone
-from ringback.services.contacts import ContactService
-from ringback.services.ports import Store
 from ringback.services.throttle import LoginLimits
-from ringback.services.xuc_auth import OidcPolicy, XucAuthService
 from ringback.settings import Settings
 
 PREFIX = "/xuc/api/2.0"
@@ -31,7 +30,7 @@ class XucDialect:
     def build(self, core: Core) -> Wing:
         """Wire the sessions and contacts to `core`; mount the API and the export's double path."""
         settings = core.settings
-        store = core.store
+        store = sql.units_of_work(core)
         handlers = http.XucHandlers(
             _sessions(core, store),
             ContactService(store, core.clock),
@@ -52,7 +51,7 @@ class XucDialect:
 DIALECT = XucDialect()
 
 
-def _sessions(core: Core, store: Store) -> XucAuthService:
+def _sessions(core: Core, store: XucStore) -> XucAuthService:
     """Return the xuc session service, as the core's settings configure it."""
     settings = core.settings
     secret = settings.xuc_jwt_secret.get_secret_value() if settings.xuc_jwt_secret else None

@@ -13,11 +13,11 @@ from uuid import UUID
 from pydantic import Field, TypeAdapter, ValidationError
 from starlette.responses import Response
 
+from ringback.dialects.xuc.contacts import CSV_COLUMNS, ContactFields, PersonalContact
 from ringback.dialects.xuc.errors import Part, XucError, bad_json, invalid, missing_body
+from ringback.dialects.xuc.service import ImportLine, ImportResult
+from ringback.dialects.xuc.sessions import IssuedToken
 from ringback.domain import errors
-from ringback.domain.contacts import CSV_COLUMNS, ContactFields, PersonalContact
-from ringback.services.contacts import ImportLine, ImportResult
-from ringback.services.xuc_auth import IssuedToken
 
 #: the document's mobile examples end their object with a comma: `{ "token": "1234-5678", }`
 TRAILING_COMMA = re.compile(r",\s*}\s*$")

@@ -1,4 +1,4 @@
-"""Repositories of the xuc 2.0 dialect: personal contacts and push tokens."""
+"""The xuc wing's own tables in SQL: personal contacts and push tokens, and their unit of work."""
 
 from __future__ import annotations
 
@@ -10,8 +10,25 @@ from uuid import UUID
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
-from ringback.domain.contacts import CSV_COLUMNS, ContactFields, PersonalContact
+from ringback.core import Core
+from ringback.dialects.xuc.contacts import CSV_COLUMNS, ContactFields, PersonalContact
+from ringback.dialects.xuc.service import ContactRepository, PushTokenRepository
 from ringback.store.tables import personal_contacts, push_tokens
+from ringback.store.transaction import SqlTransaction, UnitsOfWork
+
+
+class XucSqlTransaction(SqlTransaction):
+    """The engine's repositories, and xuc's personal contacts and push tokens."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self.contacts: ContactRepository = SqlContacts(connection)
+        self.push_tokens: PushTokenRepository = SqlPushTokens(connection)
+
+
+def units_of_work(core: Core) -> UnitsOfWork[XucSqlTransaction]:
+    """Return units of work on the core's database that hold the xuc repositories too."""
+    return UnitsOfWork(core.store.engine, XucSqlTransaction)
 
 
 class SqlContacts:
