@@ -15,10 +15,10 @@ from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
 from ringback.dialects import xivo_configmgt, xuc_legacy
-from ringback.dialects import xuc as xuc_rest
 from ringback.dialects.ameyo.plugin import DIALECT as AMEYO
 from ringback.dialects.gms.plugin import DIALECT as GMS
 from ringback.dialects.uccx.plugin import DIALECT as UCCX
+from ringback.dialects.xuc.plugin import DIALECT as XUC
 from ringback.runtime import DispatchRuntime
 from ringback.security.passwords import Argon2PasswordHasher
 from ringback.services import demo, setup
@@ -40,6 +40,7 @@ DIALECTS: tuple[Dialect, ...] = (
     UCCX,
     GMS,
     AMEYO,
+    XUC,
 )
 
 
@@ -56,8 +57,6 @@ class Services(Core):
     """The core, and the services of the dialects not yet in a wing of their own."""
 
     xivo: xivo_configmgt.XivoServices
-    xuc_auth: xuc_rest.XucAuthService
-    contacts: xuc_rest.ContactService
     phones: xuc_legacy.PhoneService
 
 
@@ -96,8 +95,6 @@ def build_services(
         webhooks=WebhookService(store, clock),
         qualifications=QualificationService(store),
         xivo=xivo_configmgt.build_services(store, clock, settings),
-        xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
-        contacts=xuc_rest.ContactService(store, clock),
         phones=runtime.phone_service(settings, store, clock, users),
     )
 
@@ -183,6 +180,4 @@ def build_app(
 def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     """Serve the dialects not yet in a wing of their own."""
     app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
-    for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
-        app.mount(prefix, xuc_app)
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))

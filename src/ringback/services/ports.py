@@ -20,9 +20,7 @@ from ringback.domain.states import State
 from ringback.domain.webhooks import Subscription
 
 if TYPE_CHECKING:  # these modules import ports themselves; annotations only, no runtime cycle
-    from ringback.services.contacts import ContactRepository
     from ringback.services.qualifications import QualificationRepository
-    from ringback.services.xuc_auth import PushTokenRepository
 
 
 class Clock(Protocol):
@@ -404,9 +402,7 @@ class Transaction(Protocol):
     secrets: SecretRepository
     webhooks: WebhookRepository
     dialect_settings: DialectSettingsRepository
-    contacts: ContactRepository
     qualifications: QualificationRepository
-    push_tokens: PushTokenRepository
     # The XiVO, xuc 1.0 and Ameyo repositories are declared by their use cases' own extensions
     # of this protocol: XivoTransaction, PhoneTransaction and XucEventTransaction, AmeyoTransaction.
 

@@ -11,13 +11,11 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.services.contacts import ContactRepository
 from ringback.services.phones import PhoneRepository
 from ringback.services.qualifications import QualificationRepository
 from ringback.services.xivo_ports import XivoRepository
-from ringback.services.xuc_auth import PushTokenRepository
 from ringback.services.xuc_events import XucEventRepository
-from ringback.store import callbacks, phones, repositories, webhooks, xivo, xuc
+from ringback.store import callbacks, phones, qualifications, repositories, webhooks, xivo
 from ringback.store.engine import READ_ONLY
 
 
@@ -37,9 +35,7 @@ class SqlTransaction:
             connection
         )
         self.xivo: XivoRepository = xivo.SqlXivo(connection)
-        self.contacts: ContactRepository = xuc.SqlContacts(connection)
-        self.qualifications: QualificationRepository = xuc.SqlQualifications(connection)
-        self.push_tokens: PushTokenRepository = xuc.SqlPushTokens(connection)
+        self.qualifications: QualificationRepository = qualifications.SqlQualifications(connection)
         self.xuc_phones: PhoneRepository = phones.SqlPhones(connection)
         self.xuc_events: XucEventRepository = phones.SqlXucEvents(connection)
 

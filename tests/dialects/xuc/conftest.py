@@ -1,15 +1,19 @@
-"""A xuc 2.0 client on the whole application, and a logged-in user."""
+"""A xuc 2.0 client on the whole application, a logged-in user, and the wing's store."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xuc import sql
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.settings import Settings
+from ringback.store.transaction import UnitsOfWork
 from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
 
 API = "/xuc/api/2.0"
@@ -42,6 +46,17 @@ def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient
     """A client of the xuc API, without credentials."""
     with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
         yield c
+
+
+@pytest.fixture
+def xuc_store(services: bootstrap.Services) -> UnitsOfWork[sql.XucSqlTransaction]:
+    """Units of work on the test database holding the xuc repositories too."""
+    return sql.units_of_work(services)
+
+
+def app_on(settings: Settings, services: bootstrap.Services) -> FastAPI:
+    """Build the whole application with other settings: its wings read them from the core."""
+    return bootstrap.build_app(settings, dataclasses.replace(services, settings=settings))
 
 
 def add_user(

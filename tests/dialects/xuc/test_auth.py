@@ -7,8 +7,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xuc.sessions import JWT_SECRET_KEY
 from ringback.services.throttle import LoginLimits, LoginThrottle, TooManyAttempts
-from ringback.services.xuc_auth import JWT_SECRET_KEY
 from ringback.testing import FakeClock
 from tests.dialects.xuc.conftest import API, PASSWORD, add_user, login
 

@@ -6,6 +6,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xuc.sql import XucSqlTransaction
+from ringback.store.transaction import UnitsOfWork
 from tests.dialects.xuc.conftest import API
 
 
@@ -18,14 +20,14 @@ from tests.dialects.xuc.conftest import API
     ],
 )
 def test_registration_stores_the_token(
-    alice: TestClient, services: bootstrap.Services, path: str, platform: str
+    alice: TestClient, xuc_store: UnitsOfWork[XucSqlTransaction], path: str, platform: str
 ) -> None:
     response = alice.post(f"{API}{path}", json={"token": "1234-5678"})
     assert response.status_code == 201
-    with services.store.transaction() as tx:
+    with xuc_store.transaction() as tx:
         assert tx.push_tokens.of_user("alice") == {platform: "1234-5678"}
     alice.post(f"{API}{path}", json={"token": "9999"})
-    with services.store.transaction() as tx:
+    with xuc_store.transaction() as tx:
         assert tx.push_tokens.of_user("alice") == {platform: "9999"}
 
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
-from tests.dialects.xuc.conftest import API, add_user
+from tests.dialects.xuc.conftest import API, add_user, app_on
 from tests.dialects.xuc.servers import serve
 
 ISSUER = "https://idp.example.org/realms/xivo"
@@ -184,7 +184,7 @@ def cas_client(
     cas_server: str, database_url: str, services: bootstrap.Services
 ) -> Iterator[TestClient]:
     settings = services_settings(database_url, xuc_cas_server_url=f"{cas_server}/cas")
-    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+    with TestClient(app_on(settings, services), raise_server_exceptions=False) as c:
         yield c
 
 
@@ -245,7 +245,7 @@ def test_cas_server_unreachable_is_invalid_response(
     with serve(lambda p, q: (200, b"")) as (url, _):
         dead = url
     settings = services_settings(database_url, xuc_cas_server_url=dead)
-    with TestClient(bootstrap.build_app(settings, services)) as client:
+    with TestClient(app_on(settings, services)) as client:
         response = client.get(f"{API}/auth/cas", params={"service": "s", "ticket": "ST-1"})
     assert response.status_code == 502
     assert response.json()["error"] == "CasServerInvalidResponse"
@@ -254,7 +254,7 @@ def test_cas_server_unreachable_is_invalid_response(
 def test_sso_from_the_trusted_proxy(database_url: str, services: bootstrap.Services) -> None:
     add_user(services)
     settings = services_settings(database_url, xuc_sso_enabled=True, xuc_sso_proxies=["testclient"])
-    with TestClient(bootstrap.build_app(settings, services)) as client:
+    with TestClient(app_on(settings, services)) as client:
         ok = client.get(f"{API}/auth/sso", headers={"X-Remote-User": "alice"})
         assert ok.status_code == 200
         assert ok.json()["login"] == "alice"
@@ -271,7 +271,7 @@ def test_sso_refused_when_disabled_or_not_from_the_proxy(
     add_user(services)
     for extra in ({}, {"xuc_sso_enabled": True, "xuc_sso_proxies": ["10.0.0.1"]}):
         settings = services_settings(database_url, **extra)
-        with TestClient(bootstrap.build_app(settings, services)) as client:
+        with TestClient(app_on(settings, services)) as client:
             response = client.get(f"{API}/auth/sso", headers={"X-Remote-User": "alice"})
         assert response.status_code == 401
         assert response.json()["error"] == "SsoAuthenticationFailed"
@@ -292,7 +292,7 @@ def test_unreachable_keys_are_503(database_url: str, services: bootstrap.Service
         database_url, xuc_oidc_enabled=True, xuc_oidc_issuer=ISSUER,
         xuc_oidc_audience=AUDIENCE, xuc_oidc_jwks_url=f"{dead}/jwks",
     )  # fmt: skip
-    with TestClient(bootstrap.build_app(settings, services)) as client:
+    with TestClient(app_on(settings, services)) as client:
         response = client.get(OIDC, params={"token": access_token()})
     assert response.status_code == 503
     assert response.json()["error"] == "UnhandledError"

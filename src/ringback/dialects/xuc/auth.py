@@ -1,22 +1,18 @@
-"""Authentication: `/auth/login`, `/auth/check`, `/auth/oidc`, `/auth/cas`, `/auth/sso`."""
+"""Who calls xuc 2.0: the xuc token of a request, and the SSO identities (OIDC, CAS, proxy)."""
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 import jwt
-from fastapi import APIRouter, Header, Request
-from starlette.concurrency import run_in_threadpool
 
-from ringback.dialects.xuc import cas
-from ringback.dialects.xuc.errors import Part, XucError, bad_json
+from ringback.dialects.xuc.errors import XucError
 from ringback.dialects.xuc.jwks import JwksCache, KeysUnavailable, UnknownKey
-from ringback.dialects.xuc.wire import bearer, json_object
-from ringback.services.xuc_auth import IssuedToken, XucAuthService
-
-router = APIRouter()
+from ringback.dialects.xuc.sessions import XucAuthService
+from ringback.domain.people import Principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,60 +25,43 @@ class SsoConfig:
     proxies: frozenset[str] = frozenset()
 
 
-def _service(request: Request) -> XucAuthService:
-    service: XucAuthService = request.app.state.services.xuc_auth
-    return service
+def caller(sessions: XucAuthService, headers: Mapping[str, str]) -> Principal:
+    """Return the user whose xuc token the request carries."""
+    return sessions.principal(token_of(headers.get("authorization"), headers.get("x-auth-token")))
 
 
-def _sso(request: Request) -> SsoConfig:
-    config: SsoConfig = request.app.state.sso
-    return config
+def token_of(authorization: str | None, x_auth_token: str | None) -> str:
+    """Return the token of an `X-Auth-Token` or `Authorization: Bearer` header."""
+    if x_auth_token:
+        return x_auth_token.strip()
+    return bearer(authorization)
 
 
-def _with_ttl(issued: IssuedToken) -> dict[str, Any]:
-    return {"login": issued.login, "token": issued.token, "TTL": issued.ttl_seconds}
+def bearer(authorization: str | None) -> str:
+    """Return the token of an `Authorization: Bearer <token>` header."""
+    if authorization is None or not authorization.strip():
+        raise XucError("AuthorizationHeaderNotFound", 401, "an Authorization header is required")
+    scheme, _, value = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise XucError("BearerNotFound", 401, "the Authorization header must be 'Bearer <token>'")
+    return value.strip()
 
 
-def _without_ttl(issued: IssuedToken) -> dict[str, Any]:
-    # The SSO answers of the document show only login and token.
-    return {"login": issued.login, "token": issued.token}
-
-
-@router.post("/auth/login")
-async def login(request: Request) -> dict[str, Any]:
-    body = json_object(await request.body(), Part.AUTH)
-    name, password = body.get("login"), body.get("password")
-    if not isinstance(name, str) or not isinstance(password, str):
-        raise bad_json(Part.AUTH, "login and password must be strings")
-    if set(body) != {"login", "password"}:
-        raise bad_json(Part.AUTH, "the body holds only login and password")
-    address = request.client.host if request.client else "unknown"
-    issued = await run_in_threadpool(_service(request).login, name, password, address)
-    return _with_ttl(issued)
-
-
-@router.get("/auth/check")
-def check(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
-    return _with_ttl(_service(request).check(bearer(authorization)))
-
-
-@router.get("/auth/oidc")
-async def oidc(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> dict[str, Any]:
-    keys = _sso(request).oidc_keys
-    if keys is None or _service(request).oidc is None:
+def oidc_keys(config: SsoConfig, sessions: XucAuthService) -> JwksCache | str:
+    """Return the keys OIDC access tokens are checked with, if OIDC is enabled."""
+    if config.oidc_keys is None or sessions.oidc is None:
         raise XucError("OidcNotEnabled", 400, "OpenID Connect authentication is not enabled")
-    token = request.query_params.get("token") or _bearer_or_nothing(authorization)
+    return config.oidc_keys
+
+
+def access_token(query: Mapping[str, str], headers: Mapping[str, str]) -> str:
+    """Return the OIDC access token of `?token=` or of the Bearer header."""
+    token = query.get("token") or _bearer_or_nothing(headers.get("authorization"))
     if not token.strip():
         raise XucError(
             "OidcInvalidParameter", 400, "an access token is required (?token= or Bearer)"
         )
-    key = await _key_for(keys, token.strip())
-    issued = await run_in_threadpool(_service(request).oidc_login, token.strip(), key)
-    return _without_ttl(issued)
+    return token.strip()
 
 
 def _bearer_or_nothing(authorization: str | None) -> str:
@@ -93,7 +72,7 @@ def _bearer_or_nothing(authorization: str | None) -> str:
         return ""
 
 
-async def _key_for(keys: JwksCache | str, token: str) -> Any:
+async def key_for(keys: JwksCache | str, token: str) -> Any:
     """Return the key that must have signed `token`: the PEM, or the JWKS key it names."""
     if isinstance(keys, str):
         return keys
@@ -107,17 +86,34 @@ async def _key_for(keys: JwksCache | str, token: str) -> Any:
     return key.key
 
 
-@router.get("/auth/cas")
-async def cas_login(request: Request) -> dict[str, Any]:
-    server = _sso(request).cas_server_url
-    if not server:
+def cas_server(config: SsoConfig) -> str:
+    """Return the CAS server's URL, if one is configured."""
+    if not config.cas_server_url:
         raise XucError("CasServerUrlNotSet", 400, "no CAS server is configured")
-    service = request.query_params.get("service", "").strip()
-    ticket = request.query_params.get("ticket", "").strip()
+    return config.cas_server_url
+
+
+def cas_ticket(query: Mapping[str, str]) -> tuple[str, str]:
+    """Return the service and the ticket a CAS login names."""
+    service = query.get("service", "").strip()
+    ticket = query.get("ticket", "").strip()
     if not service or not ticket:
         raise XucError("CasServerInvalidParameter", 400, "service and ticket are required")
-    user = await cas.validate(server, service, ticket)
-    return _without_ttl(await run_in_threadpool(_service(request).login_as, user))
+    return service, ticket
+
+
+def proxy_login(config: SsoConfig, client: str | None, headers: Mapping[str, str]) -> str:
+    """Return the login the trusted front proxy asserts in its header."""
+    if config.proxy_header is None:
+        raise XucError("SsoAuthenticationFailed", 401, "SSO authentication is not enabled")
+    if not _is_proxy(client or "", config.proxies):
+        raise XucError(
+            "SsoAuthenticationFailed", 401, "the request did not come through the SSO proxy"
+        )
+    login = headers.get(config.proxy_header, "").strip()
+    if not login:
+        raise XucError("SsoAuthenticationFailed", 401, f"the proxy sent no {config.proxy_header}")
+    return login
 
 
 def _is_proxy(host: str, proxies: frozenset[str]) -> bool:
@@ -135,19 +131,3 @@ def _is_proxy(host: str, proxies: frozenset[str]) -> bool:
         except ValueError:
             continue
     return False
-
-
-@router.get("/auth/sso")
-def sso(request: Request) -> dict[str, Any]:
-    config = _sso(request)
-    if config.proxy_header is None:
-        raise XucError("SsoAuthenticationFailed", 401, "SSO authentication is not enabled")
-    host = request.client.host if request.client else ""
-    if not _is_proxy(host, config.proxies):
-        raise XucError(
-            "SsoAuthenticationFailed", 401, "the request did not come through the SSO proxy"
-        )
-    login = request.headers.get(config.proxy_header, "").strip()
-    if not login:
-        raise XucError("SsoAuthenticationFailed", 401, f"the proxy sent no {config.proxy_header}")
-    return _without_ttl(_service(request).login_as(login))

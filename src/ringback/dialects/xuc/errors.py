@@ -2,6 +2,7 @@
 
 Each part of the document has its own error words (contacts: InvalidContact...; qualifications
 and mobile: JsonBodyNotFound...; auth: InvalidCredentials...), so the part is chosen by path.
+An unexpected exception becomes one logged 500 in the words of its part.
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ import logging
 from dataclasses import dataclass, field
 from enum import Enum
 
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
 
+from ringback.dialects.xuc.sessions import Reason, XucAuthFailed
 from ringback.domain import errors
-from ringback.services.xuc_auth import Reason, XucAuthFailed
 
 log = logging.getLogger("ringback.dialects.xuc")
 
@@ -40,6 +40,10 @@ class XucError(Exception):
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
+
+
+class BodyTooLarge(Exception):
+    """A request body past the limit, refused in the words of the part it was sent to."""
 
 
 #: what each part answers when its JSON body is missing, and when it is not JSON
@@ -68,6 +72,8 @@ UNEXPECTED = {
     Part.QUALIFICATIONS: "NotHandledError",
     Part.MOBILE: "NotHandledError",
 }
+#: the message of a body past the limit, as Starlette's body limit words it
+TOO_LARGE = "Content Too Large"
 AUTH_STATUS = {
     Reason.INVALID_CREDENTIALS: 401,
     Reason.INVALID_TOKEN: 401,
@@ -99,6 +105,11 @@ def bad_json(part: Part, why: str) -> XucError:
     return XucError(BAD_JSON[part], 400, why)
 
 
+def invalid(part: Part, why: str) -> XucError:
+    """The error of a request value that breaks a rule (a path parameter, mostly)."""
+    return XucError(INVALID[part], 400, why)
+
+
 def translate(part: Part, exc: Exception) -> XucError:
     """Return the answer to an error raised while serving `part`."""
     if isinstance(exc, XucError):
@@ -107,8 +118,8 @@ def translate(part: Part, exc: Exception) -> XucError:
         return _auth_failure(exc)
     if isinstance(exc, errors.RingbackError):
         return _domain(part, exc)
-    if isinstance(exc, RequestValidationError):
-        return XucError(INVALID[part], 400, _validation_message(exc))
+    if isinstance(exc, BodyTooLarge):
+        return XucError(INVALID[part], 413, TOO_LARGE)
     if isinstance(exc, StarletteHTTPException):
         return _http(part, exc)
     log.exception("unexpected error in the xuc dialect", exc_info=exc)
@@ -116,7 +127,7 @@ def translate(part: Part, exc: Exception) -> XucError:
 
 
 def _http(part: Part, exc: StarletteHTTPException) -> XucError:
-    """Routing answers (no such path, method not allowed) and Starlette's body limit."""
+    """Routing answers: no such path, method not allowed."""
     if exc.status_code == 404:
         return XucError("NotFound", 404, "no such xuc 2.0 API")
     if exc.status_code == 405:
@@ -149,14 +160,6 @@ def _domain(part: Part, exc: errors.RingbackError) -> XucError:
     if isinstance(exc, errors.Invalid | errors.Conflict):
         return XucError(INVALID[part], 400, exc.message)
     return XucError(UNEXPECTED[part], 500, exc.message)
-
-
-def _validation_message(exc: RequestValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', 'invalid')}"
-        for e in exc.errors()
-    ]
-    return "; ".join(problems) or "invalid request"
 
 
 def response(error: XucError) -> JSONResponse:

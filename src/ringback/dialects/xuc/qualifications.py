@@ -1,26 +1,21 @@
-"""Call qualifications: the queue's options, an agent's answer, and the answers as CSV."""
+"""Reading and writing call qualifications: the queue's options, an answer, the CSV export."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Path, Request, Response
-from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
 
 from ringback.dialects.xuc.errors import Part, bad_json
-from ringback.dialects.xuc.wire import Caller, json_object, safe_cell
+from ringback.dialects.xuc.wire import MAX_ID, csv_file, json_object
 from ringback.domain.qualifications import Qualification, QualificationAnswer
-from ringback.services.qualifications import QualificationService
 
-router = APIRouter()
-
-CSV_COLUMNS = (
+#: the columns of the qualification answers' export, and the fields of one answer
+ANSWER_COLUMNS = (
     "sub_qualification_id", "time", "callid", "agent", "queue",
     "first_name", "last_name", "comment", "custom_data",
 )  # fmt: skip
@@ -30,69 +25,47 @@ TEXTS = ("callid", "first_name", "last_name", "comment")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 #: the forms a `from`/`to` of the CSV export may take
 PERIOD_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M")
-CSV_TYPE = "text/csv; charset=UTF-8"
-#: ids are stored as 32-bit integers: a larger one names nothing
-MAX_ID = 2**31 - 1
 #: the years a time may fall in, so that it converts to and from UTC in any time zone
 YEARS = range(1900, 9999)
-QueueId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-def _service(request: Request) -> QualificationService:
-    service: QualificationService = request.app.state.services.qualifications
-    return service
+def qualifications_out(found: Iterable[Qualification]) -> list[dict[str, Any]]:
+    """Render the qualifications of a queue with their subs."""
+    return [_qualification(q) for q in found]
 
 
-def _zone(request: Request) -> ZoneInfo:
-    zone: ZoneInfo = request.app.state.zone
-    return zone
-
-
-@router.get("/call_qualification/queue/{queue_id}")
-def queue_qualifications(
-    request: Request, caller: Caller, queue_id: QueueId
-) -> list[dict[str, Any]]:
-    return [_out(q) for q in _service(request).for_queue(caller, queue_id)]
-
-
-def _out(qualification: Qualification) -> dict[str, Any]:
+def _qualification(qualification: Qualification) -> dict[str, Any]:
     subs = [{"id": s.id, "name": s.name} for s in qualification.sub_qualifications]
     return {"id": qualification.id, "name": qualification.name, "subQualifications": subs}
 
 
-@router.post("/call_qualification", status_code=201)
-async def create_answer(request: Request, caller: Caller) -> JSONResponse:
-    body = json_object(await request.body(), Part.QUALIFICATIONS)
-    answer = _answer(body, _zone(request))
-    answer_id = await run_in_threadpool(_service(request).answer, caller, answer)
-    return JSONResponse(answer_id, status_code=201)
-
-
-def _answer(body: dict[str, Any], zone: ZoneInfo) -> QualificationAnswer:
-    unknown = sorted(set(body) - set(CSV_COLUMNS))
+def answer(body: bytes, zone: ZoneInfo) -> QualificationAnswer:
+    """Read an agent's answer: the five required fields, the texts, the custom data."""
+    values = json_object(body, Part.QUALIFICATIONS)
+    unknown = sorted(set(values) - set(ANSWER_COLUMNS))
     if unknown:
         raise bad_json(Part.QUALIFICATIONS, f"unknown field(s): {', '.join(unknown)}")
-    missing = sorted(REQUIRED - set(body))
+    missing = sorted(REQUIRED - set(values))
     if missing:
         raise bad_json(Part.QUALIFICATIONS, f"missing field(s): {', '.join(missing)}")
     for name in INTEGERS:
-        value = body[name]
+        value = values[name]
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
             raise bad_json(Part.QUALIFICATIONS, f"{name} must be an integer from 1 to {MAX_ID}")
-    texts = {name: _text(body, name) for name in TEXTS}
+    texts = {name: _text(values, name) for name in TEXTS}
     return QualificationAnswer(
         id=None,
-        sub_qualification_id=body["sub_qualification_id"],
-        agent=body["agent"],
-        queue=body["queue"],
-        time=_time(body["time"], zone),
-        custom_data=_custom_data(body.get("custom_data")),
+        sub_qualification_id=values["sub_qualification_id"],
+        agent=values["agent"],
+        queue=values["queue"],
+        time=_time(values["time"], zone),
+        custom_data=_custom_data(values.get("custom_data")),
         **texts,
     )
 
 
-def _text(body: dict[str, Any], name: str) -> str:
-    value = body.get(name)
+def _text(values: dict[str, Any], name: str) -> str:
+    value = values.get(name)
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -131,31 +104,8 @@ def _within_years(moment: datetime) -> datetime:
     return moment
 
 
-def _export(request: Request, caller: Caller, queue_id: int, start: str, end: str) -> Response:
-    zone = _zone(request)
-    answers = _service(request).answers(
-        caller, queue_id, _bound(start, zone, end=False), _bound(end, zone, end=True)
-    )
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for answer in answers:
-        local = answer.time.astimezone(zone).strftime(TIME_FORMAT)
-        cells = [getattr(answer, name) for name in CSV_COLUMNS]
-        cells[1] = local
-        writer.writerow([safe_cell(str(cell)) for cell in cells])
-    return Response(out.getvalue().encode("utf-8"), media_type=CSV_TYPE)
-
-
-@router.get("/call_qualification/csv/{queue_id}/{start}/{end}")
-def export_answers(
-    request: Request, caller: Caller, queue_id: QueueId, start: str, end: str
-) -> Response:
-    return _export(request, caller, queue_id, start, end)
-
-
-def _bound(value: str, zone: ZoneInfo, *, end: bool) -> datetime:
-    """Read a period bound; a bare date as `to` includes that whole day."""
+def bound(value: str, zone: ZoneInfo, *, end: bool) -> datetime:
+    """Read a period bound of the export; a bare date as `to` includes that whole day."""
     text = value.strip()
     try:
         day = date.fromisoformat(text)
@@ -170,3 +120,14 @@ def _bound(value: str, zone: ZoneInfo, *, end: bool) -> datetime:
         except ValueError:
             continue
     raise bad_json(Part.QUALIFICATIONS, f"{value!r} is not a date 'YYYY-MM-DD[ HH:MM:SS]'")
+
+
+def answers_csv(answers: Iterable[QualificationAnswer], zone: ZoneInfo) -> Response:
+    """Render the export: one answer per line, its time in the server's time zone."""
+    return csv_file(ANSWER_COLUMNS, (_answer_row(a, zone) for a in answers))
+
+
+def _answer_row(answer: QualificationAnswer, zone: ZoneInfo) -> list[str]:
+    cells = [str(getattr(answer, name)) for name in ANSWER_COLUMNS]
+    cells[1] = answer.time.astimezone(zone).strftime(TIME_FORMAT)
+    return cells

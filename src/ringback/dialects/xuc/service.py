@@ -1,19 +1,22 @@
-"""Use cases on personal contacts: each user's own phone book (xuc 2.0)."""
+"""What only xuc 2.0 keeps: the wing's repositories and unit of work, and personal contacts.
+
+Each user's own phone book is xuc's alone; the sessions (tokens, SSO, push tokens) are in
+sessions.py, over the same unit of work.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 from uuid import UUID
 
+from ringback.dialects.xuc.contacts import MAX_CONTACTS_PER_USER, ContactFields, PersonalContact
 from ringback.domain import errors
-from ringback.domain.contacts import MAX_CONTACTS_PER_USER, ContactFields, PersonalContact
-
-if TYPE_CHECKING:  # ports imports this module for its Transaction: no runtime cycle
-    from ringback.services.ports import Clock, Store
+from ringback.services.ports import Clock, Transaction
 
 
 class ContactRepository(Protocol):
@@ -44,6 +47,33 @@ class ContactRepository(Protocol):
         ...
 
 
+class PushTokenRepository(Protocol):
+    """Mobile push registration tokens."""
+
+    def put(self, login: str, platform: str, token: str, api_version: str, at: datetime) -> None:
+        """Store (or replace) the token of a user's platform."""
+        ...
+
+    def of_user(self, login: str) -> dict[str, str]:
+        """Return a user's tokens by platform."""
+        ...
+
+
+class XucTransaction(Transaction, Protocol):
+    """The engine's repositories, and the personal contacts and push tokens of xuc 2.0."""
+
+    contacts: ContactRepository
+    push_tokens: PushTokenRepository
+
+
+class XucStore(Protocol):
+    """Opens units of work holding the xuc repositories besides the engine's."""
+
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[XucTransaction]:
+        """Open a unit of work, committed on success and rolled back on error."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class ImportLine:
     """One CSV line to import: its number in the file and its fields, or why it cannot be read."""
@@ -64,7 +94,7 @@ class ImportResult:
 class ContactService:
     """Read and change the personal contacts of the user who asks."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: XucStore, clock: Clock) -> None:
         self._store = store
         self._clock = clock
 

@@ -14,17 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
+from typing import Any, TypeGuard
 
 import jwt
 
+from ringback.dialects.xuc.service import XucStore
 from ringback.domain import errors
 from ringback.domain.people import Principal, User, check_login
+from ringback.services.ports import Clock
 from ringback.services.throttle import LoginLimits, LoginThrottle, TooManyAttempts
-
-if TYPE_CHECKING:  # ports imports this module for its Transaction: no runtime cycle
-    from ringback.services.ports import Clock, Store
-    from ringback.services.users import UserService
+from ringback.services.users import UserService
 
 JWT_SECRET_KEY = "xuc_jwt_secret"
 MIN_SECRET_LENGTH = 32
@@ -55,18 +54,6 @@ class XucAuthFailed(errors.Unauthenticated):
         self.retry_after = retry_after
 
 
-class PushTokenRepository(Protocol):
-    """Mobile push registration tokens."""
-
-    def put(self, login: str, platform: str, token: str, api_version: str, at: datetime) -> None:
-        """Store (or replace) the token of a user's platform."""
-        ...
-
-    def of_user(self, login: str) -> dict[str, str]:
-        """Return a user's tokens by platform."""
-        ...
-
-
 @dataclass(frozen=True, slots=True)
 class OidcPolicy:
     """What an OpenID Connect access token must say to be accepted."""
@@ -91,7 +78,7 @@ class XucAuthService:
 
     def __init__(
         self,
-        store: Store,
+        store: XucStore,
         clock: Clock,
         users: UserService,
         *,
