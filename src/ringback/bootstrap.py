@@ -14,11 +14,12 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import xivo_configmgt, xuc_legacy
+from ringback.dialects import xivo_configmgt
 from ringback.dialects.ameyo.plugin import DIALECT as AMEYO
 from ringback.dialects.gms.plugin import DIALECT as GMS
 from ringback.dialects.uccx.plugin import DIALECT as UCCX
 from ringback.dialects.xuc.plugin import DIALECT as XUC
+from ringback.dialects.xuc_legacy.plugin import DIALECT as XUC_LEGACY
 from ringback.runtime import DispatchRuntime
 from ringback.security.passwords import Argon2PasswordHasher
 from ringback.services import demo, setup
@@ -41,6 +42,7 @@ DIALECTS: tuple[Dialect, ...] = (
     GMS,
     AMEYO,
     XUC,
+    XUC_LEGACY,
 )
 
 
@@ -57,7 +59,6 @@ class Services(Core):
     """The core, and the services of the dialects not yet in a wing of their own."""
 
     xivo: xivo_configmgt.XivoServices
-    phones: xuc_legacy.PhoneService
 
 
 @dataclass
@@ -95,7 +96,6 @@ def build_services(
         webhooks=WebhookService(store, clock),
         qualifications=QualificationService(store),
         xivo=xivo_configmgt.build_services(store, clock, settings),
-        phones=runtime.phone_service(settings, store, clock, users),
     )
 
 
@@ -180,4 +180,3 @@ def build_app(
 def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     """Serve the dialects not yet in a wing of their own."""
     app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
-    app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))

@@ -5,24 +5,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import cast
 from uuid import UUID
 
 from ringback.core import Wing
 from ringback.dispatch.dispatcher import Dispatcher, DispatcherConfig
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue, TelephonyKind
-from ringback.notify.outbox import OutboxWorker, XucEventTarget
+from ringback.notify.outbox import OutboxWorker
 from ringback.services.callbacks import CallbackService, Outcome
 from ringback.services.dispatching import DispatchConfig, DispatchService
-from ringback.services.phones import PhoneConfig, PhoneService, PhoneStore
 from ringback.services.ports import Clock, Store
 from ringback.services.telephony import Telephony
-from ringback.services.users import UserService
 from ringback.services.webhooks import OutboxService
 from ringback.settings import Settings
 from ringback.store.dispatcher_lock import DispatcherLock
-from ringback.telephony.phone_simulator import PhoneSimulator, PhoneSimulatorConfig
 from ringback.telephony.simulator import SimulatedAcd, SimulatorConfig, UnconfiguredTelephony
 from ringback.telephony.webhook import WebhookTelephony
 
@@ -61,8 +57,8 @@ class DispatchRuntime:
         for wing in wings:
             self._adapters.update(wing.telephony)
         self.dispatcher = Dispatcher(service, self.telephony_for, _dispatcher_config(settings))
-        xuc = xuc_event_target(settings)
-        self.outbox = OutboxWorker(outbox, self.dispatcher.owner, xuc=xuc)
+        feeds = [feed for wing in wings for feed in wing.feeds]
+        self.outbox = OutboxWorker(outbox, self.dispatcher.owner, feeds=feeds)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -116,36 +112,6 @@ def _simulator_config(settings: Settings) -> SimulatorConfig:
         ring_seconds=settings.simulator_ring_seconds,
         handle_seconds=settings.simulator_handle_seconds,
     )
-
-
-# xuc 1.0 phones and events.
-def phone_service(
-    settings: Settings, store: Store, clock: Clock, users: UserService
-) -> PhoneService:
-    """Return the xuc 1.0 phone use cases, on the simulated phones."""
-    simulator = PhoneSimulator(
-        PhoneSimulatorConfig(
-            answer_rate=settings.simulator_answer_rate,
-            ring_seconds=settings.simulator_ring_seconds,
-            no_answer_seconds=settings.xuc_no_answer_seconds,
-            talk_seconds=settings.simulator_handle_seconds,
-        )
-    )
-    config = PhoneConfig(
-        region=settings.xuc_default_region.upper(),
-        first_line=settings.xuc_first_line,
-        events=bool(settings.xuc_event_url),
-    )
-    # The SQL store reaches every repository, the xuc ones included.
-    return PhoneService(cast(PhoneStore, store), clock, simulator, users, config)
-
-
-def xuc_event_target(settings: Settings) -> XucEventTarget | None:
-    """Return xuc's eventUrl, if one is configured."""
-    if not settings.xuc_event_url:
-        return None
-    secret = settings.xuc_event_secret.get_secret_value() if settings.xuc_event_secret else None
-    return XucEventTarget(settings.xuc_event_url, secret)
 
 
 def _webhook(settings: Settings) -> Telephony:

@@ -2,6 +2,7 @@
 
 One POST carries a batch `{"events": [...]}`; the cursor moves only after a 2xx answer, so an
 event is never skipped and may be sent again after a failure (receivers dedupe on event id).
+The event feeds of the wings (xuc's eventUrl) ride the same loop, one message per POST.
 """
 
 from __future__ import annotations
@@ -11,34 +12,34 @@ import contextlib
 import json
 import logging
 import time
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Generic
 
 import httpx2
 
 from ringback.domain import errors
 from ringback.services import signing
 from ringback.services.events import event_payload
+from ringback.services.ports import Batch as FeedBatch
+from ringback.services.ports import EventFeed
 from ringback.services.webhooks import Batch, OutboxService
-from ringback.services.xuc_events import XucEventFeed
 
 log = logging.getLogger("ringback.outbox")
 TIMEOUT = httpx2.Timeout(connect=3.0, read=10.0, write=5.0, pool=5.0)
 
 
 class OutboxWorker:
-    """Delivers events to webhook subscriptions until stopped."""
+    """Delivers events to webhook subscriptions and to the wings' event feeds until stopped."""
 
     def __init__(
         self, service: OutboxService, owner: str, *, poll_seconds: float = 1.0,
-        client: httpx2.AsyncClient | None = None, xuc: XucEventTarget | None = None,
+        client: httpx2.AsyncClient | None = None, feeds: Sequence[EventFeed[Any]] = (),
     ) -> None:  # fmt: skip
         self._service = service
         self._owner = owner
         self._poll_seconds = poll_seconds
         self._client = client or httpx2.AsyncClient(timeout=TIMEOUT, follow_redirects=False)
-        # xuc's eventUrl, fed by the same loop
-        self._xuc = XucEventSender(service.xuc_feed(), xuc, owner, self._client) if xuc else None
+        self._feeds = [FeedSender(feed, owner, self._client) for feed in feeds]
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver what is owed, poll, repeat; a database outage only delays delivery."""
@@ -48,8 +49,8 @@ class OutboxWorker:
                 batches = await asyncio.to_thread(self._service.take, self._owner)
                 await asyncio.gather(*(self._send(batch) for batch in batches))
                 busy = bool(batches)
-                if self._xuc is not None:
-                    busy = await self._xuc.deliver() or busy
+                for feed in self._feeds:
+                    busy = await feed.deliver() or busy
             except errors.Unavailable as exc:
                 log.warning("outbox paused: %s", exc.message)
             if not busy:
@@ -87,31 +88,20 @@ class OutboxWorker:
         return f"HTTP {response.status_code}"
 
 
-# xuc's eventUrl: one event per POST.
-#: how long one lease of the xuc feed may spend POSTing (the lease lasts LEASE_SECONDS, 60)
-XUC_SEND_SECONDS = 20.0
+# The wings' event feeds: one message per POST.
+#: how long one lease of a feed may spend POSTing (the xuc feed's lease lasts 60 s)
+FEED_SEND_SECONDS = 20.0
 
 
-@dataclass(frozen=True, slots=True)
-class XucEventTarget:
-    """xuc's eventUrl, and the secret that signs each POST (unsigned without one)."""
-
-    url: str
-    secret: str | None = None
-
-
-class XucEventSender:
-    """POSTs the xuc events owed to the eventUrl, one JSON event per request, in order.
+class FeedSender(Generic[FeedBatch]):
+    """POSTs what an event feed owes to its URL, one JSON message per request, in order.
 
     It stops at the first failure: what was sent is forgotten, the rest waits for the feed's
-    backoff (the webhooks' policy), so events reach the receiver in order and at least once.
+    backoff, so messages reach the receiver in order and at least once.
     """
 
-    def __init__(
-        self, feed: XucEventFeed, target: XucEventTarget, owner: str, client: httpx2.AsyncClient
-    ) -> None:
+    def __init__(self, feed: EventFeed[FeedBatch], owner: str, client: httpx2.AsyncClient) -> None:
         self._feed = feed
-        self._target = target
         self._owner = owner
         self._client = client
 
@@ -122,11 +112,11 @@ class XucEventSender:
             return False
         sent, error = 0, None
         # Settle well within the feed's lease, or another process could take it and repeat.
-        deadline = time.monotonic() + XUC_SEND_SECONDS
-        for item in batch.items:
-            error = await self._post(item.message)
+        deadline = time.monotonic() + FEED_SEND_SECONDS
+        for message in self._feed.messages(batch):
+            error = await self._post(message)
             if error is not None:
-                log.info("xuc eventUrl %s failed: %s", self._target.url, error)
+                log.info("event feed %s failed: %s", self._feed.url, error)
                 break
             sent += 1
             if time.monotonic() > deadline:
@@ -137,12 +127,13 @@ class XucEventSender:
     async def _post(self, message: dict[str, Any]) -> str | None:
         body = json.dumps(message).encode()
         headers = {"Content-Type": "application/json"}
-        if self._target.secret:
+        secret = self._feed.secret
+        if secret:
             timestamp = int(time.time())
             headers[signing.TIMESTAMP_HEADER] = str(timestamp)
-            headers[signing.SIGNATURE_HEADER] = signing.sign(self._target.secret, timestamp, body)
+            headers[signing.SIGNATURE_HEADER] = signing.sign(secret, timestamp, body)
         try:
-            response = await self._client.post(self._target.url, content=body, headers=headers)
+            response = await self._client.post(self._feed.url, content=body, headers=headers)
         except httpx2.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"
         return None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"

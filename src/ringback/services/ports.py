@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from uuid import UUID
 
@@ -403,8 +404,8 @@ class Transaction(Protocol):
     webhooks: WebhookRepository
     dialect_settings: DialectSettingsRepository
     qualifications: QualificationRepository
-    # The XiVO, xuc 1.0 and Ameyo repositories are declared by their use cases' own extensions
-    # of this protocol: XivoTransaction, PhoneTransaction and XucEventTransaction, AmeyoTransaction.
+    # The XiVO and Ameyo repositories are declared by their use cases' own extensions of this
+    # protocol: XivoTransaction, AmeyoTransaction.
 
 
 Batch = TypeVar("Batch")
@@ -438,6 +439,71 @@ class EventFeed(Protocol[Batch]):
 
     def settle(self, owner: str, batch: Batch, sent: int, error: str | None) -> None:
         """Forget the first `sent` messages; after an error keep the rest and back off."""
+        ...
+
+
+class ForwardKind(StrEnum):
+    """The three forwards of a line."""
+
+    UNCONDITIONAL = "unc"
+    NO_ANSWER = "na"
+    BUSY = "busy"
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    """One forward: on or off, and where it sends calls."""
+
+    enabled: bool = False
+    destination: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRequest:
+    """A call the telephony side is asked to place."""
+
+    src_number: str
+    dst_number: str
+    queue_id: int | None = None
+    caller_id_name: str = ""
+    caller_id_number: str = ""
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallPlan:
+    """What the telephony side did with a call: how long it rang, whether and how long it talked."""
+
+    ring_seconds: float
+    answered: bool
+    talk_seconds: float = 0.0
+
+
+class PhoneControl(Protocol):
+    """Phone control on the telephony side (lines, calls, agents); raises errors.Unavailable."""
+
+    def place_call(self, request: CallRequest) -> CallPlan:
+        """Place a call and tell how it went: rang for how long, answered or not, talked."""
+        ...
+
+    def set_dnd(self, line: str, enabled: bool) -> None:
+        """Turn do-not-disturb on or off on a line."""
+        ...
+
+    def set_forward(self, line: str, kind: ForwardKind, forward: Forward) -> None:
+        """Set one forward of a line."""
+        ...
+
+    def agent_login(self, agent_number: str, phone_number: str) -> None:
+        """Log an agent in on a phone."""
+        ...
+
+    def agent_logout(self, agent_number: str, phone_number: str) -> None:
+        """Log an agent out of its phone."""
+        ...
+
+    def set_pause(self, agent_number: str, paused: bool) -> None:
+        """Pause an agent or make it ready."""
         ...
 
 

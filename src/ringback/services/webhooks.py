@@ -6,7 +6,6 @@ import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from ringback.domain import errors
@@ -15,9 +14,6 @@ from ringback.domain.people import Principal
 from ringback.domain.webhooks import Subscription
 from ringback.services import access
 from ringback.services.ports import Clock, Store
-
-if TYPE_CHECKING:
-    from ringback.services.xuc_events import XucEventFeed, XucEventStore
 
 BATCH = 100
 MAX_BACKOFF_SECONDS = 600
@@ -130,13 +126,6 @@ class OutboxService:
                 failures=failures, next_attempt_at=self._clock.now() + timedelta(seconds=delay),
                 last_error=error[:500],
             )  # fmt: skip
-
-    def xuc_feed(self) -> XucEventFeed:
-        """Return the xuc eventUrl feed, on this outbox's store and clock."""
-        from ringback.services.xuc_events import XucEventFeed  # here: an import cycle
-
-        # The store given to the outbox is the whole store, which reaches the xuc tables too.
-        return XucEventFeed(cast("XucEventStore", self._store), self._clock)
 
 
 def _existing(subscription: Subscription | None, subscription_id: UUID) -> Subscription:

@@ -11,11 +11,9 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.services.phones import PhoneRepository
 from ringback.services.qualifications import QualificationRepository
 from ringback.services.xivo_ports import XivoRepository
-from ringback.services.xuc_events import XucEventRepository
-from ringback.store import callbacks, phones, qualifications, repositories, webhooks, xivo
+from ringback.store import callbacks, qualifications, repositories, webhooks, xivo
 from ringback.store.engine import READ_ONLY
 
 
@@ -36,8 +34,6 @@ class SqlTransaction:
         )
         self.xivo: XivoRepository = xivo.SqlXivo(connection)
         self.qualifications: QualificationRepository = qualifications.SqlQualifications(connection)
-        self.xuc_phones: PhoneRepository = phones.SqlPhones(connection)
-        self.xuc_events: XucEventRepository = phones.SqlXucEvents(connection)
 
 
 #: the repositories a unit of work holds: the engine's, or a wing's extension of them

@@ -1,4 +1,4 @@
-"""A simulated PBX for xuc phone control: lines with DND and forwards, agents, calls.
+"""A simulated PBX behind the PhoneControl port: lines with DND and forwards, agents, calls.
 
 Calls are decided when placed: answered with the configured probability after ringing for the
 ring time, talking for the handle time; unanswered calls ring for `no_answer_seconds`. ringback
@@ -13,8 +13,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 
-from ringback.domain.phones import CallPlan, Forward, ForwardKind
-from ringback.services.phone_ports import CallRequest
+from ringback.services.ports import CallPlan, CallRequest, Forward, ForwardKind
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,10 +9,16 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
+from ringback.dialects.xuc_legacy import events, plugin, sql
+from ringback.dialects.xuc_legacy.events import XucEventFeed
+from ringback.dialects.xuc_legacy.service import PhoneService
+from ringback.dialects.xuc_legacy.sql import XucLegacySqlTransaction
 from ringback.domain.people import Agent, Principal, Profile, User
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.settings import Settings
 from ringback.store.tables import xuc_events
+from ringback.store.transaction import UnitsOfWork
 from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
 
 URL = "/xuc/api/1.0"
@@ -53,6 +59,27 @@ def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient
         yield c
 
 
+@pytest.fixture
+def phones(services: bootstrap.Services) -> PhoneService:
+    """The wing's phone use cases on the test core."""
+    return phone_service(services)
+
+
+def phone_service(core: Core) -> PhoneService:
+    """Return the wing's phone use cases on `core`, as its plugin builds them."""
+    return plugin.phone_service(core)
+
+
+def phone_store(core: Core) -> UnitsOfWork[XucLegacySqlTransaction]:
+    """Return units of work reaching the wing's tables, as a restart would read them."""
+    return sql.units_of_work(core)
+
+
+def event_feed(core: Core, url: str, secret: str | None = None) -> XucEventFeed:
+    """Return the eventUrl feed on `core`, POSTing to `url`."""
+    return XucEventFeed(sql.units_of_work(core), core.clock, url=url, secret=secret)
+
+
 def add_user(services: bootstrap.Services, login: str) -> User:
     """Create a user with PASSWORD."""
     user = User(login=login, profile=Profile.SUPERVISOR, firstname=login.title())
@@ -78,7 +105,11 @@ def post(client: TestClient, path: str, body: Any) -> Any:
 
 
 def outbox(services: bootstrap.Services) -> list[dict[str, Any]]:
-    """Return the xuc events waiting for the eventUrl, in the order they happen."""
+    """Return the xuc events waiting for the eventUrl, in the order they happen.
+
+    The table keeps neutral facts; each row's `message` is the xuc message the feed will send.
+    """
     with services.store.engine.connect() as connection:
         query = xuc_events.select().order_by(xuc_events.c.due_at, xuc_events.c.id)
-        return [dict(row) for row in connection.execute(query).mappings()]
+        rows = [dict(row) for row in connection.execute(query).mappings()]
+    return [row | {"message": events.render(sql.fact_of(row["message"]))} for row in rows]

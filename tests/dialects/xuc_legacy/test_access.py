@@ -12,6 +12,7 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xuc_legacy.service import PhoneService
 from ringback.settings import Settings
 from tests.conftest import SERVICE_TOKEN
 from tests.dialects.xuc_legacy.conftest import URL, add_user, make_settings, outbox
@@ -54,14 +55,24 @@ def closed(database_url: str, services: bootstrap.Services) -> Iterator[TestClie
     settings = make_settings(database_url, deprecated_api_hosts=["10.0.0.7"])
     add_user(services, "bruce")
     add_user(services, "alicej")
-    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+    with TestClient(bootstrap.build_app(settings, on(settings, services)),
+                    raise_server_exceptions=False) as c:  # fmt: skip
         yield c
+
+
+def on(settings: Settings, services: bootstrap.Services) -> bootstrap.Services:
+    """Return services like `services`, on the same database and clock, with other settings.
+
+    The wing reads the settings of the core it is given, as in `ringback serve`.
+    """
+    return bootstrap.build_services(settings, engine=services.store.engine, clock=services.clock)
 
 
 @pytest.mark.parametrize(("verb", "path", "body"), EXAMPLES)
 def test_an_unlisted_address_is_refused(
-    closed: TestClient, services: bootstrap.Services, verb: str, path: str, body: object
-) -> None:
+    closed: TestClient, services: bootstrap.Services, phones: PhoneService, verb: str, path: str,
+    body: object,
+) -> None:  # fmt: skip
     response = closed.request(verb, f"{URL}/{path}", json=body)
     assert response.status_code == 403
     assert response.json() == {
@@ -69,7 +80,7 @@ def test_an_unlisted_address_is_refused(
         "message": "the deprecated 1.0 APIs are not enabled for testclient",
     }
     assert outbox(services) == []  # nothing happened
-    history = services.phones.history("bruce", size=10)
+    history = phones.history("bruce", size=10)
     assert history == []
 
 
@@ -86,7 +97,10 @@ def test_the_2_0_apis_do_not_depend_on_the_list(closed: TestClient) -> None:
 
 def _serve(settings: Settings, services: bootstrap.Services) -> tuple[uvicorn.Server, str]:
     config = uvicorn.Config(
-        bootstrap.build_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
+        bootstrap.build_app(settings, on(settings, services)),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
     )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, daemon=True).start()

@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 from ringback import bootstrap
 from ringback.settings import Settings
 from ringback.testing import FakeClock
-from tests.dialects.xuc_legacy.conftest import add_agent, outbox, post
+from tests.dialects.xuc_legacy.conftest import add_agent, outbox, phone_service, phone_store, post
 
 LOGIN = {"agentphonenumber": "1001", "agentnumber": "2000"}
 
@@ -24,7 +24,7 @@ def agent(xuc: TestClient, services: bootstrap.Services) -> TestClient:
 
 
 def session(services: bootstrap.Services, phone: str) -> Any:
-    with services.store.transaction() as tx:
+    with phone_store(services).transaction() as tx:
         return tx.xuc_phones.session_on(phone)
 
 
@@ -148,4 +148,4 @@ def test_an_agent_session_survives_a_restart(
     post(agent, "agentLogin/", LOGIN)
     post(agent, "togglePause/", {"phoneNumber": "1001"})
     restarted = bootstrap.build_services(settings, engine=services.store.engine, clock=clock)
-    assert restarted.phones.toggle_pause("1001").paused is False  # it was paused
+    assert phone_service(restarted).toggle_pause("1001").paused is False  # it was paused

@@ -9,8 +9,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xuc_legacy.phones import sanitize_number
 from ringback.domain import errors
-from ringback.domain.phones import sanitize_number
 from ringback.settings import Settings
 from ringback.testing import FakeClock
 from tests.dialects.xuc_legacy.conftest import (

@@ -16,17 +16,25 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xuc_legacy import plugin
 from ringback.domain.people import Principal
 from ringback.domain.queues import QueueSettings
-from ringback.notify.outbox import OutboxWorker, XucEventTarget
-from ringback.runtime import xuc_event_target
+from ringback.notify.outbox import OutboxWorker
 from ringback.services import signing
 from ringback.services.callbacks import NewCallback
 from ringback.services.webhooks import OutboxService
 from ringback.settings import Settings
-from ringback.store.tables import xuc_event_feeds
+from ringback.store.tables import xuc_event_feeds, xuc_events
 from ringback.testing import FakeClock
-from tests.dialects.xuc_legacy.conftest import add_agent, add_user, make_settings, outbox, post
+from tests.dialects.xuc_legacy.conftest import (
+    EVENT_URL,
+    add_agent,
+    add_user,
+    event_feed,
+    make_settings,
+    outbox,
+    post,
+)
 
 SECRET = "xuc-event-secret-0123456789"
 
@@ -84,17 +92,19 @@ def receiver() -> Iterator[Receiver]:
 
 
 def deliver_until(
-    services: bootstrap.Services, target: XucEventTarget, done: Callable[[], bool],
-    timeout: float = 10.0, step_seconds: float = 1.0,
+    services: bootstrap.Services, url: str, done: Callable[[], bool],
+    timeout: float = 10.0, step_seconds: float = 1.0, secret: str | None = None,
 ) -> None:  # fmt: skip
-    """Run the outbox worker, moving the service clock on, until `done()` or the timeout."""
+    """Run the outbox worker on the eventUrl feed to `url`, moving the service clock on, until
+    `done()` or the timeout."""
     clock = services.clock
     assert isinstance(clock, FakeClock)
+    feed = event_feed(services, url, secret)
 
     async def run() -> None:
         stop = asyncio.Event()
         worker = OutboxWorker(
-            OutboxService(services.store, clock), "t", poll_seconds=0.02, xuc=target
+            OutboxService(services.store, clock), "t", poll_seconds=0.02, feeds=[feed]
         )
         task = asyncio.create_task(worker.run(stop))
         deadline = time.monotonic() + timeout
@@ -109,7 +119,7 @@ def deliver_until(
 
 def start_feed(services: bootstrap.Services) -> None:
     """Create the feed now (a dispatcher does at its start): callback events from here on."""
-    feed = OutboxService(services.store, services.clock).xuc_feed()
+    feed = event_feed(services, EVENT_URL)
     batch = feed.take("setup")
     assert batch is not None
     feed.settle("setup", batch, 0, None)
@@ -128,7 +138,7 @@ def test_a_call_is_posted_as_the_documents_phone_events(
     for name in ("bruce", "alicej"):
         post(xuc, f"dnd/avencall.com/{name}/", {"state": False})
     post(xuc, "dial/avencall.com/bruce/", {"number": "1001"})
-    deliver_until(services, XucEventTarget(receiver.url), lambda: len(receiver.messages) >= 8)
+    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 8)
     assert receiver.kinds() == [
         ("UserConfigUpdate", ""),
         ("UserConfigUpdate", ""),
@@ -158,7 +168,7 @@ def test_a_calls_later_events_wait_for_their_moment(
     xuc: TestClient, services: bootstrap.Services, clock: FakeClock
 ) -> None:
     post(xuc, "dial/avencall.com/bruce/", {"number": "0612345678"})
-    feed = OutboxService(services.store, clock).xuc_feed()
+    feed = event_feed(services, EVENT_URL)
     batch = feed.take("t")
     assert batch is not None
     assert [_what(i.message["message"]["ctiMessage"]) for i in batch.items] == ["EventDialing"]
@@ -169,6 +179,34 @@ def test_a_calls_later_events_wait_for_their_moment(
     assert [_what(i.message["message"]["ctiMessage"]) for i in batch.items] == ["EventEstablished"]
 
 
+def test_the_outbox_keeps_facts_and_sends_them_in_xucs_shape(
+    xuc: TestClient, services: bootstrap.Services
+) -> None:
+    post(xuc, "dnd/avencall.com/bruce/", {"state": True})
+    with services.store.engine.connect() as connection:
+        stored = connection.execute(select(xuc_events.c.message)).scalar_one()
+    assert stored["fact"] == "line"  # a neutral fact, no xuc word in it
+    assert "msgType" not in json.dumps(stored)
+    batch = event_feed(services, EVENT_URL).take("t")
+    assert batch is not None
+    assert [i.message["message"]["msgType"] for i in batch.items] == ["UserConfigUpdate"]
+
+
+def test_a_message_stored_by_an_earlier_version_is_sent_as_it_was(
+    services: bootstrap.Services, clock: FakeClock
+) -> None:
+    # Before the facts, the outbox kept each message already rendered: one left undelivered by
+    # an upgrade still goes out, unchanged.
+    message = {"username": "bruce", "message": {"msgType": "UserConfigUpdate", "ctiMessage": {}}}
+    with services.store.engine.begin() as connection:
+        connection.execute(
+            xuc_events.insert().values(username="bruce", message=message, due_at=clock.now())
+        )
+    batch = event_feed(services, EVENT_URL).take("t")
+    assert batch is not None
+    assert [i.message for i in batch.items] == [message]
+
+
 def test_a_failing_receiver_gets_everything_in_order_after_retries(
     xuc: TestClient, services: bootstrap.Services
 ) -> None:
@@ -176,7 +214,7 @@ def test_a_failing_receiver_gets_everything_in_order_after_retries(
     try:
         for state in (True, False, True):
             post(xuc, "dnd/avencall.com/bruce/", {"state": state})
-        deliver_until(services, XucEventTarget(receiver.url), lambda: len(receiver.messages) >= 3)
+        deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 3)
     finally:
         receiver.server.shutdown()
     states = [m["message"]["ctiMessage"]["dndEnabled"] for m in receiver.messages]
@@ -192,7 +230,7 @@ def test_a_failure_backs_off_and_is_recorded(
     receiver = Receiver(failures=100)
     try:
         post(xuc, "dnd/avencall.com/bruce/", {"state": True})
-        deliver_until(services, XucEventTarget(receiver.url), lambda: receiver.attempts >= 1,
+        deliver_until(services, receiver.url, lambda: receiver.attempts >= 1,
                       step_seconds=0)  # fmt: skip
     finally:
         receiver.server.shutdown()
@@ -209,11 +247,9 @@ def test_events_survive_a_restart_of_the_worker(
     closed = Receiver()
     closed.server.shutdown()
     closed.server.server_close()  # nothing listens there any more: connection refused
-    deliver_until(
-        services, XucEventTarget(closed.url), lambda: feed_row(services).get("failures", 0) > 0
-    )
+    deliver_until(services, closed.url, lambda: feed_row(services).get("failures", 0) > 0)
     assert len(outbox(services)) == 1
-    deliver_until(services, XucEventTarget(receiver.url), lambda: len(receiver.messages) >= 1)
+    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 1)
     assert receiver.kinds() == [("UserConfigUpdate", "")]
 
 
@@ -226,7 +262,7 @@ def test_callback_lifecycle_events_are_posted_in_the_xuc_shape(
         Principal.service(), NewCallback(queue_id=queue.id, phone_number="+33612345678")
     )
     services.callbacks.cancel(Principal.service(), made.id)
-    deliver_until(services, XucEventTarget(receiver.url), lambda: len(receiver.messages) >= 2)
+    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 2)
     assert receiver.kinds() == [
         ("CallbackEvent", "CallbackWaiting"),
         ("CallbackEvent", "CallbackCancelled"),
@@ -245,16 +281,44 @@ def test_a_secret_signs_each_event(
     xuc: TestClient, services: bootstrap.Services, receiver: Receiver
 ) -> None:
     post(xuc, "dnd/avencall.com/bruce/", {"state": True})
-    deliver_until(
-        services, XucEventTarget(receiver.url, SECRET), lambda: len(receiver.messages) >= 1
-    )
+    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 1, secret=SECRET)
     assert receiver.signatures == [True]
 
 
-def test_the_runtime_builds_the_target_from_the_settings(database_url: str) -> None:
-    assert xuc_event_target(make_settings(database_url, xuc_event_url=None)) is None
+def test_the_wing_builds_its_feed_from_the_settings(
+    database_url: str, services: bootstrap.Services
+) -> None:
+    def feeds(settings: Settings) -> tuple[tuple[str, str | None], ...]:
+        core = bootstrap.build_services(settings, engine=services.store.engine, clock=clock)
+        return tuple((feed.url, feed.secret) for feed in plugin.DIALECT.build(core).feeds)
+
+    clock = services.clock
+    assert feeds(make_settings(database_url, xuc_event_url=None)) == ()
     settings = make_settings(database_url, xuc_event_secret=SECRET)
-    assert xuc_event_target(settings) == XucEventTarget(settings.xuc_event_url or "", SECRET)
+    assert feeds(settings) == ((settings.xuc_event_url or "", SECRET),)
+
+
+def test_the_runtime_delivers_the_wings_feeds(
+    database_url: str, services: bootstrap.Services, receiver: Receiver
+) -> None:
+    # `ringback dispatch` builds the wings itself: their eventUrl is delivered there too.
+    settings = make_settings(database_url, xuc_event_url=receiver.url)
+    built = bootstrap.build_services(settings, engine=services.store.engine, clock=services.clock)
+    add_user(built, "bruce")
+    plugin.phone_service(built).set_dnd("bruce", True)
+    dispatch = bootstrap.build_runtime(settings, built)
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(dispatch.outbox.run(stop))
+        deadline = time.monotonic() + 10
+        while not receiver.messages and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+
+    asyncio.run(run())
+    assert receiver.kinds() == [("UserConfigUpdate", "")]
 
 
 # handshake

@@ -8,12 +8,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
-from ringback.domain.phones import Forward, ForwardKind
-from tests.dialects.xuc_legacy.conftest import PASSWORD, URL, outbox, post
+from ringback.services.ports import Forward, ForwardKind
+from tests.dialects.xuc_legacy.conftest import PASSWORD, URL, outbox, phone_store, post
 
 
 def stored_phone(services: bootstrap.Services, username: str) -> Any:
-    with services.store.transaction() as tx:  # the store, as a restart would read it
+    with phone_store(services).transaction() as tx:  # the store, as a restart would read it
         return tx.xuc_phones.get_phone(username)
 
 

@@ -1,18 +1,29 @@
-"""Reading xuc 1.0 requests (path segments, JSON bodies) and writing the history."""
+"""Reading xuc 1.0 requests (path segments, JSON bodies); writing the history and the events."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ringback.dialects.xuc_legacy.errors import XucError
+from ringback.dialects.xuc_legacy.phones import (
+    AgentChanged,
+    AgentSession,
+    CallStep,
+    CallStepped,
+    HistoryEntry,
+    LineChanged,
+    PhoneFact,
+    PhoneState,
+)
 from ringback.domain import errors
+from ringback.domain.callbacks import StateChange
 from ringback.domain.people import check_login
-from ringback.services.phones import HistoryEntry
+from ringback.services.ports import ForwardKind
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT = 255
@@ -22,6 +33,9 @@ MAX_ID = 2**31 - 1
 VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 #: characters no field of a phone request may hold
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+#: one JSON event POSTed to the eventUrl
+Message = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,3 +203,118 @@ def history(entries: list[HistoryEntry], zone: ZoneInfo) -> list[dict[str, Any]]
 def _duration(duration: timedelta) -> str:
     seconds = max(0, int(duration.total_seconds()))
     return f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+# The events POSTed to the eventUrl: {"username": ..., "message": {"msgType", "ctiMessage"}}.
+
+
+def phone_message(fact: PhoneFact) -> Message:
+    """Return a phone fact as the xuc message that tells it."""
+    if isinstance(fact, LineChanged):
+        return _user_config(fact.phone)
+    if isinstance(fact, AgentChanged):
+        return _agent_state(fact.session, logged_in=fact.logged_in)
+    return _phone_event(fact)
+
+
+def callback_message(change: StateChange) -> Message:
+    """Return a callback's change of state, in the xuc message shape."""
+    return _envelope(
+        None,
+        "CallbackEvent",
+        {
+            "eventId": change.id,
+            "eventType": "Callback" + change.to_state.value.capitalize(),
+            "callbackId": str(change.callback_id),
+            "queueId": change.queue_id,
+            "state": change.to_state.value,
+            "previousState": change.from_state.value if change.from_state else None,
+            "reason": change.reason,
+            "actor": change.actor,
+            "at": change.at.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    )
+
+
+def _envelope(username: str | None, msg_type: str, cti_message: dict[str, Any]) -> Message:
+    return {"username": username, "message": {"msgType": msg_type, "ctiMessage": cti_message}}
+
+
+def _user_config(state: PhoneState) -> Message:
+    """A user's DND and forwards, as xuc's UserConfigUpdate names them."""
+    unc, na, busy = (state.forward(kind) for kind in _FORWARD_ORDER)
+    return _envelope(
+        state.username,
+        "UserConfigUpdate",
+        {
+            "dndEnabled": state.dnd,
+            "uncFwdEnabled": unc.enabled,
+            "uncFwdDestination": unc.destination,
+            "naFwdEnabled": na.enabled,
+            "naFwdDestination": na.destination,
+            "busyFwdEnabled": busy.enabled,
+            "busyFwdDestination": busy.destination,
+            "lineNumber": state.line,
+        },
+    )
+
+
+def _agent_state(session: AgentSession, *, logged_in: bool) -> Message:
+    """An agent's state, as xuc's AgentStateEvent names it."""
+    return _envelope(
+        session.username,
+        "AgentStateEvent",
+        {
+            "name": _AGENT_STATES[(logged_in, session.paused)],
+            "agentId": session.agent_id,
+            "agentNumber": session.agent_number,
+            "phoneNb": session.phone_number,
+            "since": session.since.strftime("%Y-%m-%d %H:%M:%S"),
+        },
+    )
+
+
+def _phone_event(fact: CallStepped) -> Message:
+    """A PhoneEvent exactly as the xuc document shows it."""
+    call = fact.call
+    outgoing = fact.username == call.src_username and fact.line == call.src_number
+    linked_id = _channel_id(call.id, call.start, 0)
+    user_data: dict[str, Any] = {"XIVO_USERID": call.src_username or ""}
+    if call.queue_id is not None:
+        user_data["XIVO_QUEUEID"] = str(call.queue_id)
+    if call.caller_id_name:
+        user_data["XIVO_CALLERIDNAME"] = call.caller_id_name
+    user_data.update({str(k): v for k, v in call.variables.items()})
+    return _envelope(
+        fact.username,
+        "PhoneEvent",
+        {
+            "eventType": _CALL_EVENTS[fact.step],
+            "DN": fact.line,
+            "otherDN": call.dst_number if outgoing else call.src_number,
+            "linkedId": linked_id,
+            "uniqueId": linked_id if outgoing else _channel_id(call.id, call.start, 1),
+            "userData": user_data,
+        },
+    )
+
+
+def _channel_id(call_id: str, start: datetime, channel: int) -> str:
+    """Return an Asterisk-style channel id ("<epoch>.<sequence>"), stable for a call."""
+    sequence = int(call_id.replace("-", "")[:5], 16) * 2 + channel
+    return f"{int(start.timestamp())}.{sequence}"
+
+
+_CALL_EVENTS = {
+    CallStep.DIALING: "EventDialing",
+    CallStep.RINGING: "EventRinging",
+    CallStep.ESTABLISHED: "EventEstablished",
+    CallStep.RELEASED: "EventReleased",
+}
+_AGENT_STATES = {
+    (True, False): "AgentReady",
+    (True, True): "AgentOnPause",
+    (False, False): "AgentLoggedOut",
+    (False, True): "AgentLoggedOut",
+}
+_FORWARD_ORDER = (ForwardKind.UNCONDITIONAL, ForwardKind.NO_ANSWER, ForwardKind.BUSY)

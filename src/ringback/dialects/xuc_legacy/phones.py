@@ -1,4 +1,9 @@
-"""Phones of users (xuc 1.0): DND, forwards, agent sessions, calls and their history."""
+"""Phones of users (xuc 1.0): lines with DND and forwards, agent sessions, calls, their history.
+
+What happens to them is told to the eventUrl as neutral facts (LineChanged, AgentChanged,
+CallStepped): the service stores them, wire.py renders them in xuc's shapes when they are sent.
+The port's own values (ForwardKind, Forward, CallPlan) are the engine's, in services.ports.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 import phonenumbers
 
 from ringback.domain import errors
+from ringback.services.ports import CallPlan, Forward, ForwardKind
 
 MAX_NUMBER_LENGTH = 40
 MAX_DESTINATION_LENGTH = 40
@@ -19,22 +25,9 @@ _TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
 _DIALABLE = re.compile(r"[0-9*#]")
 #: where a forward may send calls: a line or a number, as a phone keypad types it
 _FORWARD_DESTINATION = re.compile(r"\+?[0-9*#]+")
-
-
-class ForwardKind(StrEnum):
-    """The three forwards of a XiVO line."""
-
-    UNCONDITIONAL = "unc"
-    NO_ANSWER = "na"
-    BUSY = "busy"
-
-
-@dataclass(frozen=True, slots=True)
-class Forward:
-    """One forward: on or off, and where it sends calls."""
-
-    enabled: bool = False
-    destination: str = ""
+#: a phone an agent logs in on, as a keypad types it
+_PHONE_NUMBER = re.compile(r"[0-9*#+]{1,40}")
+MAX_AGENT_NUMBER_LENGTH = 32
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,15 +105,6 @@ class CallStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CallPlan:
-    """What the telephony side did with a call: how long it rang, whether and how long it talked."""
-
-    ring_seconds: float
-    answered: bool
-    talk_seconds: float = 0.0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Call:
     """One call placed through xuc: who called whom, when, and how it went."""
 
@@ -161,6 +145,95 @@ class Call:
         return CallStatus.ANSWERED if self.plan.answered else CallStatus.MISSED
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One line of a user's call history."""
+
+    start: datetime
+    duration: timedelta
+    src_username: str | None
+    dst_username: str | None
+    status: CallStatus
+
+
+class CallStep(StrEnum):
+    """Where a call stands for one of its parties."""
+
+    DIALING = "dialing"  # the caller's side of a call that starts
+    RINGING = "ringing"  # the callee's side of a call that starts
+    ESTABLISHED = "established"
+    RELEASED = "released"
+
+
+@dataclass(frozen=True, slots=True)
+class LineChanged:
+    """A user's line as it now stands: its DND and forwards."""
+
+    phone: PhoneState
+
+    @property
+    def username(self) -> str | None:
+        """Return the user the fact is about."""
+        return self.phone.username
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChanged:
+    """An agent logged in on a phone (ready or paused), or logged out of it."""
+
+    session: AgentSession
+    logged_in: bool = True
+
+    @property
+    def username(self) -> str | None:
+        """Return the agent's user, if it has one."""
+        return self.session.username
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallStepped:
+    """A call reached a step, as one of its parties (`username`, on `line`) sees it."""
+
+    call: Call
+    username: str
+    line: str
+    step: CallStep
+
+
+#: what the eventUrl is told about phones, before it takes xuc's shape
+PhoneFact = LineChanged | AgentChanged | CallStepped
+
+
+def call_facts(
+    call: Call, caller: PhoneState | None, callee: PhoneState | None
+) -> list[tuple[datetime, CallStepped]]:
+    """Return what each party with a line sees of a call, with the instant each happens."""
+    rang = call.plan.ring_seconds > 0 or call.plan.answered
+    # A refused call (DND, busy) never rings the callee.
+    parties = [(caller, CallStep.DIALING), (callee if rang else None, CallStep.RINGING)]
+    facts: list[tuple[datetime, CallStepped]] = []
+    for phone, first in parties:
+        if phone is None:
+            continue
+        facts.append((call.start, _stepped(call, phone, first)))
+        if call.plan.answered:
+            facts.append((call.answered_at, _stepped(call, phone, CallStep.ESTABLISHED)))
+        facts.append((call.end, _stepped(call, phone, CallStep.RELEASED)))
+    return sorted(facts, key=lambda pair: pair[0])
+
+
+def current_step(call: Call, phone: PhoneState, now: datetime) -> CallStepped:
+    """Return where a user's ongoing call stands at `now`."""
+    if call.plan.answered and now >= call.answered_at:
+        return _stepped(call, phone, CallStep.ESTABLISHED)
+    outgoing = phone.username == call.src_username
+    return _stepped(call, phone, CallStep.DIALING if outgoing else CallStep.RINGING)
+
+
+def _stepped(call: Call, phone: PhoneState, step: CallStep) -> CallStepped:
+    return CallStepped(call=call, username=phone.username, line=phone.line, step=step)
+
+
 def sanitize_number(raw: str, region: str) -> str:
     """Make a typed number dialable, as xuc's dial does.
 
@@ -198,3 +271,21 @@ def _strip_international_prefix(digits: str, region: str) -> str | None:
         if digits[cut:].startswith(country) and idd and re.fullmatch(idd, digits[:cut]):
             return digits[cut:]
     return None
+
+
+def agent_number_of(value: str, name: str) -> str:
+    """Return an agent number as given (trimmed), refused when empty or too long."""
+    value = value.strip()
+    if not value:
+        raise errors.Invalid(f"{name} is required", field=name)
+    if len(value) > MAX_AGENT_NUMBER_LENGTH:
+        raise errors.Invalid(f"{name} is too long", field=name)
+    return value
+
+
+def phone_number_of(value: str, name: str) -> str:
+    """Return a phone number as given (trimmed), refused unless it is digits, * # and +."""
+    value = value.strip()
+    if not _PHONE_NUMBER.fullmatch(value):
+        raise errors.Invalid(f"{name} must be a phone number (digits, * # +)", field=name)
+    return value

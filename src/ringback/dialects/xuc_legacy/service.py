@@ -1,60 +1,124 @@
 """Phone control for xuc 1.0: DND, forwards, calls, agent sessions and the call history.
 
-The telephony side is `PhoneControl`, an optional capability of a telephony adapter (the
-in-process simulator by default); the state it is told about is kept in the store, so that it
-survives restarts and reads back the same on every ringback process. The ports themselves are
-in `services.phone_ports`, re-exported here for the modules that import them from this one.
+The telephony side is the engine's `PhoneControl` port (the in-process simulator by default);
+the state it is told about is kept in the wing's tables, so that it survives restarts and reads
+back the same on every ringback process. What changes is stored, as neutral facts, in the
+eventUrl outbox when an eventUrl is configured.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from ringback.domain import errors
-from ringback.domain.phones import (
+from ringback.dialects.xuc_legacy.events import XucEventTransaction
+from ringback.dialects.xuc_legacy.phones import (
+    AgentChanged,
     AgentSession,
     Call,
-    CallPlan,
-    CallStatus,
-    Forward,
-    ForwardKind,
+    HistoryEntry,
+    LineChanged,
+    PhoneFact,
     PhoneState,
+    agent_number_of,
+    call_facts,
+    current_step,
+    phone_number_of,
     route_incoming,
     sanitize_number,
 )
-from ringback.services.phone_ports import (
+from ringback.domain import errors
+from ringback.services.ports import (
+    CallPlan,
     CallRequest,
+    Clock,
+    Forward,
+    ForwardKind,
     PhoneControl,
-    PhoneRepository,
-    PhoneStore,
-    PhoneTransaction,
 )
-from ringback.services.ports import Clock
 from ringback.services.users import UserService
-from ringback.services.xuc_events import (
-    Message,
-    agent_state,
-    call_events,
-    current_call_event,
-    user_config,
-)
-
-__all__ = [
-    "CallRequest", "HistoryEntry", "PhoneConfig", "PhoneControl", "PhoneRepository",
-    "PhoneService", "PhoneStore", "PhoneTransaction", "QueueDial",
-]  # fmt: skip
 
 MAX_HISTORY_SIZE = 1000
 MAX_HISTORY_DAYS = 366
 MAX_VARIABLES = 50
-_PHONE_NUMBER = re.compile(r"[0-9*#+]{1,40}")
-_Emit = Callable[[PhoneTransaction, Sequence[Message], datetime | None], None]
+
+
+class PhoneRepository(Protocol):
+    """Lines, agent sessions and calls of xuc users."""
+
+    def get_phone(self, username: str) -> PhoneState | None:
+        """Return a user's line."""
+        ...
+
+    def phone_by_line(self, line: str) -> PhoneState | None:
+        """Return the line with this number."""
+        ...
+
+    def phones(self) -> list[PhoneState]:
+        """Return every line, by username."""
+        ...
+
+    def put_phone(self, state: PhoneState) -> None:
+        """Store (or replace) a user's line."""
+        ...
+
+    def highest_line(self) -> int | None:
+        """Return the highest all-digit line number given so far."""
+        ...
+
+    def agent_id_by_number(self, agent_number: str) -> int | None:
+        """Return the id of the agent with this number."""
+        ...
+
+    def session_on(self, phone_number: str) -> AgentSession | None:
+        """Return the session of the agent logged in on a phone."""
+        ...
+
+    def sessions(self) -> list[AgentSession]:
+        """Return every agent session."""
+        ...
+
+    def put_session(self, session: AgentSession) -> None:
+        """Store (or replace) an agent's session."""
+        ...
+
+    def delete_session(self, agent_id: int) -> None:
+        """End an agent's session."""
+        ...
+
+    def add_call(self, call: Call) -> None:
+        """Record a call."""
+        ...
+
+    def calls_of(self, username: str, *, since: datetime | None, limit: int) -> list[Call]:
+        """Return the calls a user made or received, newest first."""
+        ...
+
+    def ongoing_call(self, username: str, now: datetime) -> Call | None:
+        """Return the call a user is in at `now`."""
+        ...
+
+
+class PhoneTransaction(XucEventTransaction, Protocol):
+    """A unit of work that reaches the xuc lines, sessions, calls and eventUrl outbox."""
+
+    xuc_phones: PhoneRepository
+
+
+class PhoneStore(Protocol):
+    """Opens units of work reaching the xuc phones."""
+
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[PhoneTransaction]:
+        """Open a unit of work, committed on success and rolled back on error."""
+        ...
+
+
+_Emit = Callable[[PhoneTransaction, Sequence[PhoneFact], datetime | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,17 +128,6 @@ class PhoneConfig:
     region: str = "FR"
     first_line: int = 1000
     events: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    """One line of a user's call history."""
-
-    start: datetime
-    duration: timedelta
-    src_username: str | None
-    dst_username: str | None
-    status: CallStatus
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,7 +167,7 @@ class PhoneService:
             self._control.set_dnd(phone.line, enabled)
             changed = dataclasses.replace(phone, dnd=enabled, updated_at=self._clock.now())
             tx.xuc_phones.put_phone(changed)
-            self._emit(tx, [user_config(changed)])
+            self._emit(tx, [LineChanged(changed)])
         return changed
 
     def set_forward(
@@ -127,7 +180,7 @@ class PhoneService:
             changed = phone.with_forward(kind, forward, self._clock.now())
             self._control.set_forward(phone.line, kind, forward)
             tx.xuc_phones.put_phone(changed)
-            self._emit(tx, [user_config(changed)])
+            self._emit(tx, [LineChanged(changed)])
         return changed
 
     def dial(self, username: str, number: str) -> list[Call]:
@@ -168,22 +221,22 @@ class PhoneService:
         with self._store.transaction() as tx:
             phones = [self._phone(tx, username)] if username else tx.xuc_phones.phones()
             names = {p.username for p in phones}
-            messages = [user_config(p) for p in phones]
+            facts: list[PhoneFact] = [LineChanged(p) for p in phones]
             for phone in phones:
                 call = tx.xuc_phones.ongoing_call(phone.username, now)
                 if call is not None:
-                    messages.append(current_call_event(call, phone, now))
-            messages += [
-                agent_state(s) for s in tx.xuc_phones.sessions()
+                    facts.append(current_step(call, phone, now))
+            facts += [
+                AgentChanged(s) for s in tx.xuc_phones.sessions()
                 if username is None or s.username in names
             ]  # fmt: skip
-            self._emit(tx, messages)
-        return len(messages)
+            self._emit(tx, facts)
+        return len(facts)
 
     def agent_login(self, agent_number: str, phone_number: str) -> AgentSession:
         """Log an agent in on a phone (moving it if it was logged in elsewhere)."""
-        agent_number = _required(agent_number, "agentnumber")
-        phone_number = _phone_number(phone_number, "agentphonenumber")
+        agent_number = agent_number_of(agent_number, "agentnumber")
+        phone_number = phone_number_of(phone_number, "agentphonenumber")
         with self._store.transaction() as tx:
             agent_id = tx.xuc_phones.agent_id_by_number(agent_number)
             agent = tx.agents.get(agent_id) if agent_id is not None else None
@@ -200,23 +253,23 @@ class PhoneService:
                 username=agent.login, since=self._clock.now(),
             )  # fmt: skip
             tx.xuc_phones.put_session(session)
-            self._emit(tx, [agent_state(session)])
+            self._emit(tx, [AgentChanged(session)])
         return session
 
     def agent_logout(self, phone_number: str) -> AgentSession:
         """Log out the agent logged in on a phone."""
-        phone_number = _phone_number(phone_number, "phoneNumber")
+        phone_number = phone_number_of(phone_number, "phoneNumber")
         with self._store.transaction() as tx:
             session = _session_on(tx, phone_number)
             self._control.agent_logout(session.agent_number, phone_number)
             tx.xuc_phones.delete_session(session.agent_id)
             ended = dataclasses.replace(session, since=self._clock.now())
-            self._emit(tx, [agent_state(ended, logged_in=False)])
+            self._emit(tx, [AgentChanged(ended, logged_in=False)])
         return ended
 
     def toggle_pause(self, phone_number: str) -> AgentSession:
         """Pause the agent logged in on a phone if ready, make it ready if paused."""
-        phone_number = _phone_number(phone_number, "phoneNumber")
+        phone_number = phone_number_of(phone_number, "phoneNumber")
         with self._store.transaction() as tx:
             session = _session_on(tx, phone_number)
             self._control.set_pause(session.agent_number, not session.paused)
@@ -224,7 +277,7 @@ class PhoneService:
                 session, paused=not session.paused, since=self._clock.now()
             )
             tx.xuc_phones.put_session(changed)
-            self._emit(tx, [agent_state(changed)])
+            self._emit(tx, [AgentChanged(changed)])
         return changed
 
     def history(
@@ -272,13 +325,13 @@ class PhoneService:
         return _Calls(tx, self._control, self._emit, self._clock.now())
 
     def _emit(
-        self, tx: PhoneTransaction, messages: Sequence[Message], at: datetime | None = None
+        self, tx: PhoneTransaction, facts: Sequence[PhoneFact], at: datetime | None = None
     ) -> None:
         if not self._config.events:
             return  # no eventUrl: nothing would ever collect them
         due = at or self._clock.now()
-        for message in messages:
-            tx.xuc_events.add(message["username"], message, due)
+        for fact in facts:
+            tx.xuc_events.add(fact, due)
 
 
 class _Calls:
@@ -338,8 +391,8 @@ class _Calls:
             variables=request.variables,
         )  # fmt: skip
         self._tx.xuc_phones.add_call(call)
-        for at, message in call_events(call, caller if from_line else None, callee):
-            self._emit(self._tx, [message], at)
+        for at, fact in call_facts(call, caller if from_line else None, callee):
+            self._emit(self._tx, [fact], at)
         return call
 
 
@@ -348,19 +401,3 @@ def _session_on(tx: PhoneTransaction, phone_number: str) -> AgentSession:
     if session is None:
         raise errors.NotFound(f"no agent is logged in on phone {phone_number}", field="phoneNumber")
     return session
-
-
-def _required(value: str, name: str) -> str:
-    value = value.strip()
-    if not value:
-        raise errors.Invalid(f"{name} is required", field=name)
-    if len(value) > 32:
-        raise errors.Invalid(f"{name} is too long", field=name)
-    return value
-
-
-def _phone_number(value: str, name: str) -> str:
-    value = value.strip()
-    if not _PHONE_NUMBER.fullmatch(value):
-        raise errors.Invalid(f"{name} must be a phone number (digits, * # +)", field=name)
-    return value

@@ -1,4 +1,8 @@
-"""xuc 1.0 in SQL: lines, agent sessions, calls, and the eventUrl outbox with its feed."""
+"""xuc 1.0 in SQL: lines, agent sessions, calls, and the eventUrl outbox with its feed.
+
+The outbox keeps phone facts as neutral JSON documents ({"fact": "line" | "agent" | "call",
+...}); wire.py gives them xuc's shape when they are sent.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,21 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ringback.domain.phones import (
+from ringback.core import Core
+from ringback.dialects.xuc_legacy.events import FeedState, StoredEvent, XucEventRepository
+from ringback.dialects.xuc_legacy.phones import (
+    AgentChanged,
     AgentSession,
     Call,
-    CallPlan,
-    Forward,
-    ForwardKind,
+    CallStep,
+    CallStepped,
+    LineChanged,
+    PhoneFact,
     PhoneState,
 )
-from ringback.services.xuc_events import FeedState, Message, StoredEvent
+from ringback.dialects.xuc_legacy.service import PhoneRepository
+from ringback.dialects.xuc_legacy.wire import Message
+from ringback.services.ports import CallPlan, Forward, ForwardKind
 from ringback.store.tables import (
     agents,
     xuc_agent_sessions,
@@ -26,6 +36,7 @@ from ringback.store.tables import (
     xuc_events,
     xuc_phones,
 )
+from ringback.store.transaction import SqlTransaction, UnitsOfWork
 
 
 class SqlPhones:
@@ -56,10 +67,7 @@ class SqlPhones:
         values = {
             "line": state.line,
             "dnd": state.dnd,
-            "forwards": {
-                kind.value: {"enabled": f.enabled, "destination": f.destination}
-                for kind, f in state.forwards.items()
-            },
+            "forwards": _forwards_value(state),
             "updated_at": state.updated_at,
         }
         where = xuc_phones.c.username == state.username
@@ -135,14 +143,16 @@ class SqlXucEvents:
     def __init__(self, connection: Connection) -> None:
         self._c = connection
 
-    def add(self, username: str | None, message: Message, due_at: datetime) -> None:
-        """Queue one event, to be sent once `due_at` has come."""
+    def add(self, fact: PhoneFact, due_at: datetime) -> None:
+        """Queue one fact, to be sent once `due_at` has come."""
         self._c.execute(
-            insert(xuc_events).values(username=username, message=message, due_at=due_at)
+            insert(xuc_events).values(
+                username=fact.username, message=fact_value(fact), due_at=due_at
+            )
         )
 
     def due(self, now: datetime, limit: int) -> list[StoredEvent]:
-        """Return the events due at `now`, in the order they happen."""
+        """Return the facts due at `now`, in the order they happen."""
         query = (
             select(xuc_events)
             .where(xuc_events.c.due_at <= now)
@@ -150,12 +160,12 @@ class SqlXucEvents:
             .limit(limit)
         )
         return [
-            StoredEvent(row["id"], row["username"], row["message"], row["due_at"])
+            StoredEvent(row["id"], fact_of(row["message"]), row["due_at"])
             for row in self._c.execute(query).mappings()
         ]
 
     def delete(self, event_ids: Sequence[int]) -> None:
-        """Drop delivered events."""
+        """Drop delivered facts."""
         if event_ids:
             self._c.execute(delete(xuc_events).where(xuc_events.c.id.in_(list(event_ids))))
 
@@ -209,14 +219,24 @@ def _party(username: str) -> Any:
 
 
 def _phone(row: RowMapping) -> PhoneState:
-    forwards = {
-        ForwardKind(kind): Forward(bool(f["enabled"]), str(f["destination"]))
-        for kind, f in row["forwards"].items()
-    }
     return PhoneState(
-        username=row["username"], line=row["line"], dnd=row["dnd"], forwards=forwards,
-        updated_at=row["updated_at"],
+        username=row["username"], line=row["line"], dnd=row["dnd"],
+        forwards=_forwards_of(row["forwards"]), updated_at=row["updated_at"],
     )  # fmt: skip
+
+
+def _forwards_value(state: PhoneState) -> dict[str, Any]:
+    return {
+        kind.value: {"enabled": f.enabled, "destination": f.destination}
+        for kind, f in state.forwards.items()
+    }
+
+
+def _forwards_of(value: dict[str, Any]) -> dict[ForwardKind, Forward]:
+    return {
+        ForwardKind(kind): Forward(bool(f["enabled"]), str(f["destination"]))
+        for kind, f in value.items()
+    }
 
 
 def _session(row: RowMapping) -> AgentSession:
@@ -258,3 +278,99 @@ def _call(row: RowMapping) -> Call:
         plan=plan, queue_id=row["queue_id"], caller_id_name=row["caller_id_name"],
         caller_id_number=row["caller_id_number"], variables=row["variables"],
     )  # fmt: skip
+
+
+def fact_value(fact: PhoneFact) -> dict[str, Any]:
+    """Return a phone fact as the JSON document the outbox keeps."""
+    if isinstance(fact, LineChanged):
+        phone = fact.phone
+        return {
+            "fact": "line", "username": phone.username, "line": phone.line, "dnd": phone.dnd,
+            "forwards": _forwards_value(phone), "updated_at": _instant(phone.updated_at),
+        }  # fmt: skip
+    if isinstance(fact, AgentChanged):
+        session = fact.session
+        return {
+            "fact": "agent", "logged_in": fact.logged_in, "agent_id": session.agent_id,
+            "agent_number": session.agent_number, "phone_number": session.phone_number,
+            "username": session.username, "paused": session.paused,
+            "since": session.since.isoformat(),
+        }  # fmt: skip
+    return {
+        "fact": "call", "step": fact.step.value, "username": fact.username, "line": fact.line,
+        "call": _call_document(fact.call),
+    }  # fmt: skip
+
+
+def fact_of(value: dict[str, Any]) -> PhoneFact | Message:
+    """Return the phone fact an outbox document holds (or the message an earlier version kept)."""
+    kind = value.get("fact")
+    if kind == "line":
+        return LineChanged(
+            PhoneState(
+                username=value["username"], line=value["line"], dnd=value["dnd"],
+                forwards=_forwards_of(value["forwards"]),
+                updated_at=_instant_of(value["updated_at"]),
+            )
+        )  # fmt: skip
+    if kind == "agent":
+        session = AgentSession(
+            agent_id=value["agent_id"], agent_number=value["agent_number"],
+            phone_number=value["phone_number"], username=value["username"],
+            paused=value["paused"], since=datetime.fromisoformat(value["since"]),
+        )  # fmt: skip
+        return AgentChanged(session, logged_in=value["logged_in"])
+    if kind == "call":
+        return CallStepped(
+            call=_call_of_document(value["call"]), username=value["username"],
+            line=value["line"], step=CallStep(value["step"]),
+        )  # fmt: skip
+    # Stored before the facts, by a version that kept the rendered message: sent as it is.
+    return value
+
+
+def _call_document(call: Call) -> dict[str, Any]:
+    return {
+        "id": call.id, "src_username": call.src_username, "src_number": call.src_number,
+        "dst_username": call.dst_username, "dst_number": call.dst_number,
+        "start": call.start.isoformat(), "ring_seconds": call.plan.ring_seconds,
+        "answered": call.plan.answered, "talk_seconds": call.plan.talk_seconds,
+        "queue_id": call.queue_id, "caller_id_name": call.caller_id_name,
+        "caller_id_number": call.caller_id_number, "variables": call.variables,
+    }  # fmt: skip
+
+
+def _call_of_document(value: dict[str, Any]) -> Call:
+    plan = CallPlan(
+        ring_seconds=value["ring_seconds"], answered=value["answered"],
+        talk_seconds=value["talk_seconds"],
+    )  # fmt: skip
+    return Call(
+        id=value["id"], src_username=value["src_username"], src_number=value["src_number"],
+        dst_username=value["dst_username"], dst_number=value["dst_number"],
+        start=datetime.fromisoformat(value["start"]), plan=plan, queue_id=value["queue_id"],
+        caller_id_name=value["caller_id_name"], caller_id_number=value["caller_id_number"],
+        variables=value["variables"],
+    )  # fmt: skip
+
+
+def _instant(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _instant_of(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text is not None else None
+
+
+class XucLegacySqlTransaction(SqlTransaction):
+    """The engine's repositories and the xuc 1.0 ones, sharing one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self.xuc_phones: PhoneRepository = SqlPhones(connection)
+        self.xuc_events: XucEventRepository = SqlXucEvents(connection)
+
+
+def units_of_work(core: Core) -> UnitsOfWork[XucLegacySqlTransaction]:
+    """Return units of work on the core's database that reach the xuc 1.0 tables."""
+    return UnitsOfWork(core.store.engine, XucLegacySqlTransaction)

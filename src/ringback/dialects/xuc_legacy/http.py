@@ -1,6 +1,8 @@
-"""One function per xuc 1.0 method: read the path and body, call one use case, shape the answer.
+"""The xuc 1.0 routes: the vendor dispatches on `/{method}`, so one endpoint serves every path
+and finds the handler in a table keyed by the method's name.
 
-Each returns the JSON to answer with, or None for the document's bare 200.
+Each handler reads the path and body with wire.py, calls one use case and returns the JSON to
+answer with, or None for the document's bare 200.
 """
 
 from __future__ import annotations
@@ -10,15 +12,61 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ringback.dialects.xuc_legacy import wire
-from ringback.dialects.xuc_legacy.wire import Body, Target
-from ringback.domain import errors
-from ringback.domain.phones import ForwardKind
-from ringback.services.phones import PhoneService, QueueDial
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from ringback.dialects.bodies import read_capped
+from ringback.dialects.xuc_legacy import auth, errors, wire
+from ringback.dialects.xuc_legacy.errors import XucError
+from ringback.dialects.xuc_legacy.service import PhoneService, QueueDial
+from ringback.dialects.xuc_legacy.wire import MAX_BODY_BYTES, Body, Target
+from ringback.domain import errors as domain_errors
+from ringback.services.ports import ForwardKind
+
+VERBS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+#: the two shapes of a 1.0 path: a method and what follows it (`$domain/$username/`), or alone
+PATHS = ("/{method}/{rest:path}", "/{method}")
+
+
+def build(phones: PhoneService, *, allowed_hosts: frozenset[str], zone: ZoneInfo) -> FastAPI:
+    """Return the xuc 1.0 application on `phones`, open to the `allowed_hosts` only."""
+    app = FastAPI(title="ringback xuc 1.0 dialect", docs_url=None, redoc_url=None, openapi_url=None)
+    app.router.redirect_slashes = False  # a POST redirected for a slash is a POST lost
+
+    async def endpoint(request: Request) -> Response:
+        try:
+            auth.check_host(request, allowed_hosts)
+            method = _method(request)
+            call = MethodCall(
+                target=Target.of(request.path_params.get("rest", "")),
+                body=await read_capped(request, MAX_BODY_BYTES),  # wire.Body refuses a longer one
+                query=dict(request.query_params),
+                phones=phones,
+                zone=zone,
+            )
+            result = await run_in_threadpool(method.handler, call)
+        except Exception as exc:  # the one place every error takes the document's shape
+            return errors.response(exc)
+        return Response(status_code=200) if result is None else JSONResponse(result)
+
+    for path in PATHS:
+        app.add_route(path, endpoint, methods=VERBS, include_in_schema=False)
+    return app
+
+
+def _method(request: Request) -> Method:
+    name = request.path_params["method"]
+    method = METHODS.get(name)
+    if method is None:
+        raise XucError(404, "UnknownMethod", f"no 1.0 method named {name!r}")
+    if request.method != method.verb:
+        raise XucError(405, "MethodNotAllowed", f"{name} answers {method.verb} only")
+    return method
 
 
 @dataclass(frozen=True, slots=True)
-class Request:
+class MethodCall:
     """What a method gets: where it points, its body and query, and the use cases."""
 
     target: Target
@@ -32,32 +80,32 @@ class Request:
         return Body(self.body)
 
 
-def connect(r: Request) -> None:
+def connect(r: MethodCall) -> None:
     """connect: check the user's password (the user's line is made ready)."""
     password = r.json().text("password", secret=True)
     try:
         username = r.target.user()
-    except errors.NotFound as exc:  # a name no login can have: answered as any unknown user
-        raise errors.Unauthenticated("invalid username or password") from exc
+    except domain_errors.NotFound as exc:  # a name no login can have: answered as any unknown user
+        raise domain_errors.Unauthenticated("invalid username or password") from exc
     r.phones.connect(username, password)
 
 
-def dnd(r: Request) -> None:
+def dnd(r: MethodCall) -> None:
     """dnd: turn do-not-disturb on or off."""
     r.phones.set_dnd(r.target.user(), r.json().boolean("state"))
 
 
-def dial(r: Request) -> None:
+def dial(r: MethodCall) -> None:
     """dial: call a number (made dialable first)."""
     r.phones.dial(r.target.user(), r.json().text("number"))
 
 
-def dial_by_username(r: Request) -> None:
+def dial_by_username(r: MethodCall) -> None:
     """dialByUsername: call another user's line."""
     r.phones.dial_by_username(r.target.user(), r.json().text("username"))
 
 
-def dial_from_queue(r: Request) -> None:
+def dial_from_queue(r: MethodCall) -> None:
     """dialFromQueue: call a destination on behalf of a queue."""
     body = r.json()
     request = QueueDial(
@@ -70,8 +118,8 @@ def dial_from_queue(r: Request) -> None:
     r.phones.dial_from_queue(r.target.user(), request)
 
 
-def _forward(kind: ForwardKind) -> Callable[[Request], None]:
-    def set_forward(r: Request) -> None:
+def _forward(kind: ForwardKind) -> Callable[[MethodCall], None]:
+    def set_forward(r: MethodCall) -> None:
         body = r.json()
         state = body.boolean("state")
         destination = body.text("destination", required=state)
@@ -81,29 +129,29 @@ def _forward(kind: ForwardKind) -> Callable[[Request], None]:
     return set_forward
 
 
-def handshake(r: Request) -> None:
+def handshake(r: MethodCall) -> None:
     """handshake: post again the current state of the domain's users (or of one user)."""
     r.target.need_domain()
     r.phones.handshake(wire.known_shape(r.target.username) if r.target.username else None)
 
 
-def agent_login(r: Request) -> None:
+def agent_login(r: MethodCall) -> None:
     """agentLogin: log an agent in on a phone."""
     body = r.json()
     r.phones.agent_login(body.text("agentnumber"), body.text("agentphonenumber"))
 
 
-def agent_logout(r: Request) -> None:
+def agent_logout(r: MethodCall) -> None:
     """agentLogout: log out the agent of a phone."""
     r.phones.agent_logout(r.json().text("phoneNumber"))
 
 
-def toggle_pause(r: Request) -> None:
+def toggle_pause(r: MethodCall) -> None:
     """togglePause: pause the agent of a phone if ready, make it ready if paused."""
     r.phones.toggle_pause(r.json().text("phoneNumber"))
 
 
-def history_by_username(r: Request) -> list[dict[str, Any]]:
+def history_by_username(r: MethodCall) -> list[dict[str, Any]]:
     """historyByUsername: the user's last `size` calls, or those of the last `days` days."""
     size, days = wire.count(r.query, "size"), wire.count(r.query, "days")
     entries = r.phones.history(r.target.user(), size=size, days=days)
@@ -115,7 +163,7 @@ class Method:
     """A 1.0 method: its HTTP verb and its handler."""
 
     verb: str
-    handler: Callable[[Request], Any]
+    handler: Callable[[MethodCall], Any]
 
 
 METHODS: dict[str, Method] = {
