@@ -14,10 +14,11 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import ameyo, gms, uccx, xivo_configmgt, xuc_legacy
+from ringback.dialects import ameyo, gms, uccx, xuc_legacy
 from ringback.dialects import xuc as xuc_rest
+from ringback.dialects.xivo_configmgt import plugin as xivo_configmgt
 from ringback.runtime import DispatchRuntime
-from ringback.services import demo, setup
+from ringback.services import setup
 from ringback.services.agents import AgentService
 from ringback.services.ameyo import AmeyoService, SessionPolicy
 from ringback.services.callbacks import CallbackService
@@ -36,7 +37,7 @@ from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
 
 #: every dialect this server speaks, in the order their routes are tried
-DIALECTS: tuple[Dialect, ...] = ()
+DIALECTS: tuple[Dialect, ...] = (xivo_configmgt.DIALECT,)
 
 
 class SystemClock:
@@ -52,7 +53,6 @@ class Services(Core):
     """The core, and the services of the dialects not yet in a wing of their own."""
 
     uccx: UccxService
-    xivo: xivo_configmgt.XivoServices
     xuc_auth: xuc_rest.XucAuthService
     contacts: xuc_rest.ContactService
     phones: xuc_legacy.PhoneService
@@ -98,7 +98,6 @@ def build_services(
         webhooks=WebhookService(store, clock),
         qualifications=QualificationService(store),
         uccx=uccx_service,
-        xivo=xivo_configmgt.build_services(store, clock, settings),
         xuc_auth=xuc_rest.auth_service(settings, store, clock, users),
         contacts=xuc_rest.ContactService(store, clock),
         phones=runtime.phone_service(settings, store, clock, users),
@@ -123,10 +122,13 @@ def build_wings(core: Core, dialects: Sequence[Dialect] = DIALECTS) -> list[Wing
 
 
 def prepare(settings: Settings, services: Services) -> Credentials:
-    """Migrate the schema, make sure an admin and a service token exist, add demo data."""
+    """Migrate the schema, make sure an admin and a service token exist.
+
+    The demo's data is added afterwards, from the CLI (ringback/demo.py).
+    """
     migrate.upgrade(services.store.engine)
     if settings.demo:
-        return _prepare_demo(settings, services)
+        return _demo_credentials(settings, services)
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     token = settings.api_token.get_secret_value() if settings.api_token else None
     return Credentials(
@@ -137,7 +139,7 @@ def prepare(settings: Settings, services: Services) -> Credentials:
     )
 
 
-def _prepare_demo(settings: Settings, services: Services) -> Credentials:
+def _demo_credentials(settings: Settings, services: Services) -> Credentials:
     # The demo prints working credentials at every start: it sets them anew when not configured.
     password = (
         settings.admin_password.get_secret_value()
@@ -150,12 +152,7 @@ def _prepare_demo(settings: Settings, services: Services) -> Credentials:
     setup.ensure_admin(services.store, services.clock, services.hasher, password)
     setup.reset_password(services.store, services.hasher, setup.ADMIN_LOGIN, password)
     setup.ensure_service_token(services.store, token)
-    demo_password = secrets.token_urlsafe(9)
-    created = demo.provision(
-        services.queues, services.agents, services.users, demo_password, services.xivo.configmgt
-    )
-    setup.reset_password(services.store, services.hasher, demo.DEMO_SUPERVISOR, demo_password)
-    return Credentials(password, token, demo_password, created)
+    return Credentials(password, token)
 
 
 def build_runtime(
@@ -197,7 +194,6 @@ def build_app(
 def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
     """Serve the dialects not yet in a wing of their own."""
     app.router.routes.append(uccx.route(services, settings))
-    app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))
     for prefix, xuc_app in xuc_rest.build_all(services, settings).items():
         app.mount(prefix, xuc_app)
     app.mount(xuc_legacy.PREFIX, xuc_legacy.build(services, settings))

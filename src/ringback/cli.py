@@ -14,6 +14,7 @@ import uvicorn
 import uvloop
 
 from ringback import __version__, bootstrap
+from ringback import demo as demo_data
 from ringback.dispatch.lock import DispatcherLock, DispatcherLockError
 from ringback.domain import errors
 from ringback.domain.people import Principal, Profile, Rights, User
@@ -69,11 +70,15 @@ def serve(
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
     services = bootstrap.build_services(settings)
     credentials = bootstrap.prepare(settings, services)
+    wings = bootstrap.build_wings(services)
+    if settings.demo:
+        credentials = demo_data.prepare(services, wings, credentials)
     if settings.dispatcher:
         _check_dispatcher_lock(settings)
     _announce(settings, credentials)
-    uvicorn.run(bootstrap.build_app(settings, services), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)  # fmt: skip
+    uvicorn.run(bootstrap.build_app(settings, services, wings), host=settings.host,
+                port=settings.port, log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=10)  # fmt: skip
 
 
 def _announce(settings: Settings, credentials: bootstrap.Credentials) -> None:

@@ -15,10 +15,9 @@ from ringback.services.ameyo import AmeyoRepository
 from ringback.services.contacts import ContactRepository
 from ringback.services.phones import PhoneRepository
 from ringback.services.qualifications import QualificationRepository
-from ringback.services.xivo_ports import XivoRepository
 from ringback.services.xuc_auth import PushTokenRepository
 from ringback.services.xuc_events import XucEventRepository
-from ringback.store import ameyo, callbacks, phones, repositories, webhooks, xivo, xuc
+from ringback.store import ameyo, callbacks, phones, repositories, webhooks, xuc
 from ringback.store.engine import READ_ONLY
 
 
@@ -37,7 +36,6 @@ class SqlTransaction:
         self.dialect_settings: ports.DialectSettingsRepository = repositories.SqlDialectSettings(
             connection
         )
-        self.xivo: XivoRepository = xivo.SqlXivo(connection)
         self.contacts: ContactRepository = xuc.SqlContacts(connection)
         self.qualifications: QualificationRepository = xuc.SqlQualifications(connection)
         self.push_tokens: PushTokenRepository = xuc.SqlPushTokens(connection)

@@ -10,6 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.dialects.xivo_configmgt import plugin
+from ringback.dialects.xivo_configmgt.http import XivoServices
 from ringback.domain.people import Agent, Membership, Principal, Profile, Rights, User
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.settings import Settings
@@ -44,6 +46,12 @@ def settings(database_url: str, sounds_dir: Path) -> Settings:
         xivo_csv_max_bytes=2 * 1024 * 1024,
         xivo_csv_max_lines=20000,
     )
+
+
+@pytest.fixture
+def xivo_services(services: bootstrap.Services) -> XivoServices:
+    """The XiVO wing's use cases, built on the `services` fixture (a Core)."""
+    return plugin.build_services(services)
 
 
 @pytest.fixture

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
-from ringback.services import demo
-from tests.dialects.xivo_configmgt.conftest import url
+from ringback import bootstrap, demo
+from ringback.dialects.xivo_configmgt import demo as xivo_demo
+from ringback.dialects.xivo_configmgt import plugin
+from ringback.dialects.xivo_configmgt.http import XivoServices
+from ringback.domain.people import Principal
+from tests.dialects.xivo_configmgt.conftest import add_queue, url
 
 
 def provision(services: bootstrap.Services) -> list[str]:
-    return demo.provision(services.queues, services.agents, services.users, "demo-password-1",
-                          services.xivo.configmgt)  # fmt: skip
+    """Add the demo data as `ringback serve --demo` does: the engine's, then the wing's."""
+    wing = plugin.DIALECT.build(services)
+    return demo.prepare(services, [wing], bootstrap.Credentials()).created
 
 
 def test_the_demo_shows_xivo_lists_and_periods_once(
@@ -43,3 +47,17 @@ def test_a_worked_demo_list_is_left_alone(xivo: TestClient, services: bootstrap.
     again = xivo.post(url("/callback_requests/find"), json={"filters": []}).json()
     assert again["total"] == 3
     assert {r["dueDate"] for r in again["list"]} == {"2030-01-01"}
+
+
+def test_the_wings_demo_hook_makes_only_xivo_data(
+    services: bootstrap.Services, xivo_services: XivoServices
+) -> None:
+    add_queue(services, "Main", 1)
+    created = xivo_demo.provision(xivo_services.lists, xivo_services.requests)
+    assert created == [
+        "XiVO period Toute la journée", "XiVO period Matin", "XiVO period Après-midi",
+        "XiVO list Rappels clients (3 requests)",
+    ]  # fmt: skip
+    lists = xivo_services.lists.lists(Principal.service())
+    assert [(v.callback_list.name, len(v.requests)) for v in lists] == [("Rappels clients", 3)]
+    assert [a.id for a in services.agents.list(Principal.service())] == []  # the engine's data

@@ -9,7 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
-from ringback.domain.lists import FILTER_FIELDS, KIND_OPERATORS
+from ringback.dialects.xivo_configmgt.filters import FILTER_FIELDS, KIND_OPERATORS
 from ringback.domain.people import Principal
 from tests.dialects.xivo_configmgt.conftest import add_queue, url
 
