@@ -39,7 +39,7 @@ class Obstacle(StrEnum):
     DIALLING = "dialling"  # a dial request is in flight
 
 
-def refused(obstacle: Obstacle, message: str, callback: Callback, **ids: Any) -> errors.Conflict:
+def _refused(obstacle: Obstacle, message: str, callback: Callback, **ids: Any) -> errors.Conflict:
     """Return the Conflict that refuses a step on `callback` because of `obstacle`."""
     return errors.Conflict(message, obstacle=obstacle, callback_id=callback.id, **ids)
 
@@ -63,7 +63,7 @@ def holds(callback: Callback, agent_id: int) -> bool:
 def require_held(callback: Callback, agent_id: int) -> None:
     """Refuse a step that only the agent holding the callback may take."""
     if not holds(callback, agent_id):
-        raise refused(Obstacle.NOT_HELD, f"callback {callback.id} is not taken by agent "
+        raise _refused(Obstacle.NOT_HELD, f"callback {callback.id} is not taken by agent "
                       f"{agent_id}", callback, agent_id=agent_id)  # fmt: skip
 
 
@@ -71,10 +71,10 @@ def require_free(callback: Callback, agent_id: int | None) -> None:
     """Refuse a callback that another agent holds, or that has ended."""
     owner = callback.owner_agent_id
     if owner is not None and owner != agent_id:
-        raise refused(Obstacle.TAKEN, f"callback {callback.id} is taken by agent {owner}",
+        raise _refused(Obstacle.TAKEN, f"callback {callback.id} is taken by agent {owner}",
                       callback, owner_agent_id=owner)  # fmt: skip
     if not callback.is_open:
-        raise refused(Obstacle.ENDED, f"callback {callback.id} has ended "
+        raise _refused(Obstacle.ENDED, f"callback {callback.id} has ended "
                       f"({callback.state.value})", callback)  # fmt: skip
 
 
@@ -92,7 +92,7 @@ def take(
         return callback
     require_free(callback, agent_id)
     if started:
-        raise refused(Obstacle.STARTED, f"callback {callback.id} is started already", callback)
+        raise _refused(Obstacle.STARTED, f"callback {callback.id} is started already", callback)
     after = callback.apply(Event.RESERVE, now=now, owner_agent_id=agent_id)
     return save(tx, callback, after, event=f"{log_prefix}take", actor=actor.name,
                 agent_id=agent_id)  # fmt: skip
@@ -132,8 +132,9 @@ def close(
 ) -> Callback:  # fmt: skip
     """End a started callback: completed when the customer was reached, else failed (`reason`).
 
-    A callback that ended meanwhile (telephony completed it, a supervisor cancelled it) stays
-    as it ended: there is nothing left to move.
+    `agent_id` (who sums the attempt up) and `detail` go to the event-log line. A callback
+    that ended meanwhile (telephony completed it, a supervisor cancelled it) stays as it
+    ended: there is nothing left to move.
     """
     if not callback.is_open:
         return callback
@@ -158,11 +159,11 @@ def require_postponable(callback: Callback, agent_id: int | None) -> None:
     Without an agent (`agent_id` None), only a callback nobody holds may be postponed.
     """
     if not callback.is_open:
-        raise refused(Obstacle.ENDED, f"callback {callback.id} has ended "
+        raise _refused(Obstacle.ENDED, f"callback {callback.id} has ended "
                       f"({callback.state.value})", callback)  # fmt: skip
     require_free(callback, agent_id)
     if callback.state is State.DISPATCHING:
-        raise refused(Obstacle.DIALLING, f"callback {callback.id} is being dialled; try again",
+        raise _refused(Obstacle.DIALLING, f"callback {callback.id} is being dialled; try again",
                       callback)  # fmt: skip
 
 
