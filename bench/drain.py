@@ -36,7 +36,7 @@ from ringback.domain.queues import Dedup, QueueSettings, TelephonyKind
 from ringback.domain.states import State
 from ringback.simulate.webhook import read_ledger
 from ringback.store.engine import build_engine
-from ringback.testing import FakeClock, memory_services
+from ringback.testing import FakeClock, memory_core
 
 SECRET = "bench-secret-0123456789"
 IN_FLIGHT = 32
@@ -78,10 +78,10 @@ async def baseline(url: str, requests: int) -> float:
 
 def seed(url: str, count: int, *, start: datetime, per_second: float | None) -> None:
     """Insert `count` callbacks: all due at `start`, or falling due at `per_second`."""
-    services = memory_services(FakeClock(start), database_url=url)
+    core = memory_core(FakeClock(start), database_url=url)
     settings = QueueSettings(name="Bench", telephony=TelephonyKind.WEBHOOK, dedup=Dedup.OFF)
-    queue = services.queues.create(Principal.service(), settings)
-    with services.store.transaction() as tx:
+    queue = core.queues.create(Principal.service(), settings)
+    with core.store.transaction() as tx:
         for n in range(count):
             due = start + timedelta(seconds=n / per_second) if per_second else start
             state = State.SCHEDULED if per_second else State.WAITING
@@ -99,7 +99,7 @@ def seed(url: str, count: int, *, start: datetime, per_second: float | None) -> 
                     queue_start_time=start,
                 )
             )
-    services.store.engine.dispose()
+    core.store.engine.dispose()
 
 
 def start_dispatchers(url: str, endpoint: str, count: int) -> list[subprocess.Popen[bytes]]:

@@ -26,16 +26,16 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
-from ringback.dialects.xivo_configmgt import wire
+from ringback.dialects.xivo_configmgt import plugin, wire_csv
+from ringback.dialects.xivo_configmgt.model import Period
 from ringback.domain.callbacks import Callback
-from ringback.domain.lists import Period
 from ringback.domain.people import Principal
 from ringback.domain.queues import QueueSettings
 from ringback.domain.states import State
 from ringback.store import rows
 from ringback.store.engine import build_engine
 from ringback.store.tables import callbacks
-from ringback.testing import FakeClock, memory_services
+from ringback.testing import FakeClock, memory_core
 
 HEADER = "phoneNumber|mobilePhoneNumber|firstName|lastName|company|description|dueDate|period"
 SERVICE = Principal.service()
@@ -86,16 +86,17 @@ def run(lines: int, one_by_one: int, postgres: str | None) -> None:
     """Measure and print the import against its baselines."""
     with database(postgres) as url:
         clock = FakeClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
-        services = memory_services(clock, database_url=url)
-        queue = services.queues.create(SERVICE, QueueSettings(name="bench", default_country="FR"))
+        core = memory_core(clock, database_url=url)
+        xivo = plugin.build_services(core)
+        queue = core.queues.create(SERVICE, QueueSettings(name="bench", default_country="FR"))
         period = Period(uuid.uuid4(), "Day", *_hours(), default=True)
-        services.xivo.configmgt.create_period(SERVICE, period)
-        lists = [services.xivo.configmgt.create_list(SERVICE, f"l{i}", queue.id) for i in range(3)]
+        xivo.lists.create_period(SERVICE, period)
+        lists = [xivo.lists.create_list(SERVICE, f"l{i}", queue.id) for i in range(3)]
         body = csv_of(lines)
 
         started = time.perf_counter()
-        parsed, unreadable = wire.parse_csv(body, max_bytes=len(body), max_lines=lines)
-        imported = services.xivo.configmgt.import_requests(
+        parsed, unreadable = wire_csv.parse_csv(body, max_bytes=len(body), max_lines=lines)
+        imported = xivo.requests.import_requests(
             SERVICE, lists[0].callback_list.uuid, parsed, unreadable
         )
         import_seconds = time.perf_counter() - started
@@ -103,17 +104,17 @@ def run(lines: int, one_by_one: int, postgres: str | None) -> None:
 
         prepared = raw_rows(lines, queue.id, lists[1].callback_list.uuid, clock.now())
         started = time.perf_counter()
-        with services.store.engine.begin() as connection:
+        with core.store.engine.begin() as connection:
             connection.execute(insert(callbacks), prepared)
         raw_seconds = time.perf_counter() - started
 
-        single, _ = wire.parse_csv(csv_of(one_by_one, offset=lines), max_bytes=10**8,
+        single, _ = wire_csv.parse_csv(csv_of(one_by_one, offset=lines), max_bytes=10**8,
                                    max_lines=one_by_one)  # fmt: skip
         started = time.perf_counter()
         for _, fields in single:
-            services.xivo.configmgt.create_request(SERVICE, lists[2].callback_list.uuid, fields)
+            xivo.requests.create_request(SERVICE, lists[2].callback_list.uuid, fields)
         single_seconds = (time.perf_counter() - started) * lines / one_by_one
-        services.store.engine.dispose()
+        core.store.engine.dispose()
 
     backend = "postgresql" if postgres else "sqlite"
     print(f"database: {backend}, lines: {lines}")

@@ -1,4 +1,4 @@
-"""Fixtures shared by every tier: the database, a fake clock, services, the app and a client.
+"""Fixtures shared by every tier: the database, a fake clock, core, the app and a client.
 
 RINGBACK_TEST_DATABASE=sqlite (default) gives each test its own SQLite file; =postgres migrates
 one throw-away database per session on RINGBACK_TEST_DATABASE_URL and empties it between tests.
@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.settings import Settings
 from ringback.store import migrate
 from ringback.store.engine import build_engine
@@ -102,17 +103,17 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 @pytest.fixture
-def services(settings: Settings, engine: Engine, clock: FakeClock) -> bootstrap.Services:
-    """Services on the test database, with an admin and the service token in place."""
-    built = bootstrap.build_services(settings, engine=engine, clock=clock)
-    bootstrap.prepare(settings, built)
+def core(settings: Settings, engine: Engine, clock: FakeClock) -> Core:
+    """The core on the test database, with an admin and the service token in place."""
+    built = bootstrap.build_core(settings, engine=engine, clock=clock)
+    bootstrap.prepare(built)
     return built
 
 
 @pytest.fixture
-def client(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def client(settings: Settings, core: Core) -> Iterator[TestClient]:
     """An HTTP client on the whole application, without credentials."""
-    with TestClient(bootstrap.build_app(settings, services)) as test_client:
+    with TestClient(bootstrap.build_app(core)) as test_client:
         yield test_client
 
 

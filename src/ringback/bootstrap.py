@@ -1,4 +1,9 @@
-"""The composition root: settings -> engine -> store -> core -> dialects -> app and dispatcher."""
+"""The composition root: settings -> engine -> store -> core -> dialects -> app and dispatcher.
+
+`build_core` wires the engine's use cases to one store and one clock; `build_wings` hands that
+core to every registered dialect once; `build_app` serves the native API and every wing's
+routes; `build_runtime` gives the dispatcher the engine's telephony adapters and the wings'.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +19,15 @@ from sqlalchemy import Engine
 from ringback import runtime
 from ringback.api.app import create_app
 from ringback.core import Core, Dialect, Wing
-from ringback.dialects import xivo_configmgt
 from ringback.dialects.ameyo.plugin import DIALECT as AMEYO
 from ringback.dialects.gms.plugin import DIALECT as GMS
 from ringback.dialects.uccx.plugin import DIALECT as UCCX
+from ringback.dialects.xivo_configmgt.plugin import DIALECT as XIVO_CONFIGMGT
 from ringback.dialects.xuc.plugin import DIALECT as XUC
 from ringback.dialects.xuc_legacy.plugin import DIALECT as XUC_LEGACY
 from ringback.runtime import DispatchRuntime
 from ringback.security.passwords import Argon2PasswordHasher
-from ringback.services import demo, setup
+from ringback.services import setup
 from ringback.services.agents import AgentService
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
@@ -37,13 +42,7 @@ from ringback.store.engine import build_engine
 from ringback.store.transaction import SqlStore
 
 #: every dialect this server speaks, in the order their routes are tried
-DIALECTS: tuple[Dialect, ...] = (
-    UCCX,
-    GMS,
-    AMEYO,
-    XUC,
-    XUC_LEGACY,
-)
+DIALECTS: tuple[Dialect, ...] = (UCCX, XIVO_CONFIGMGT, XUC, XUC_LEGACY, GMS, AMEYO)
 
 
 class SystemClock:
@@ -52,13 +51,6 @@ class SystemClock:
     def now(self) -> datetime:
         """Return the current instant."""
         return datetime.now(UTC)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Services(Core):
-    """The core, and the services of the dialects not yet in a wing of their own."""
-
-    xivo: xivo_configmgt.XivoServices
 
 
 @dataclass
@@ -71,31 +63,27 @@ class Credentials:
     created: list[str] = field(default_factory=list)
 
 
-def build_services(
+def build_core(
     settings: Settings, *, engine: Engine | None = None, clock: Clock | None = None
-) -> Services:
-    """Wire the use cases to a store on `settings.database_url` (or on `engine`)."""
+) -> Core:
+    """Wire the engine's use cases to a store on `settings.database_url` (or on `engine`)."""
     engine = engine or build_engine(settings.database_url, pool_size=settings.db_pool_size)
     store = SqlStore(engine)
     clock = clock or SystemClock()
     hasher = Argon2PasswordHasher(cheap=settings.fast_password_hash)
-    users = UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds))
-    callbacks = CallbackService(
-        store, clock, offer_timeout=timedelta(seconds=settings.offer_timeout_seconds)
-    )
-    return Services(
+    offer_timeout = timedelta(seconds=settings.offer_timeout_seconds)
+    return Core(
         settings=settings,
         store=store,
         clock=clock,
         hasher=hasher,
         queues=QueueService(store),
-        users=users,
+        users=UserService(store, clock, hasher, timedelta(seconds=settings.token_ttl_seconds)),
         agents=AgentService(store),
-        callbacks=callbacks,
+        callbacks=CallbackService(store, clock, offer_timeout=offer_timeout),
         events=EventService(store),
         webhooks=WebhookService(store, clock),
         qualifications=QualificationService(store),
-        xivo=xivo_configmgt.build_services(store, clock, settings),
     )
 
 
@@ -104,23 +92,26 @@ def build_wings(core: Core, dialects: Sequence[Dialect] = DIALECTS) -> list[Wing
     return [dialect.build(core) for dialect in dialects]
 
 
-def prepare(settings: Settings, services: Services) -> Credentials:
-    """Migrate the schema, make sure an admin and a service token exist, add demo data."""
-    migrate.upgrade(services.store.engine)
+def prepare(core: Core) -> Credentials:
+    """Migrate the schema, make sure an admin and a service token exist.
+
+    The demo's data is added afterwards, from the CLI (ringback/demo.py).
+    """
+    migrate.upgrade(core.store.engine)
+    settings = core.settings
     if settings.demo:
-        return _prepare_demo(settings, services)
+        return _demo_credentials(core)
     password = settings.admin_password.get_secret_value() if settings.admin_password else None
     token = settings.api_token.get_secret_value() if settings.api_token else None
     return Credentials(
-        admin_password=setup.ensure_admin(
-            services.store, services.clock, services.hasher, password
-        ),
-        service_token=setup.ensure_service_token(services.store, token),
+        admin_password=setup.ensure_admin(core.store, core.clock, core.hasher, password),
+        service_token=setup.ensure_service_token(core.store, token),
     )
 
 
-def _prepare_demo(settings: Settings, services: Services) -> Credentials:
+def _demo_credentials(core: Core) -> Credentials:
     # The demo prints working credentials at every start: it sets them anew when not configured.
+    settings = core.settings
     password = (
         settings.admin_password.get_secret_value()
         if settings.admin_password
@@ -129,39 +120,30 @@ def _prepare_demo(settings: Settings, services: Services) -> Credentials:
     token = (
         settings.api_token.get_secret_value() if settings.api_token else secrets.token_urlsafe(32)
     )
-    setup.ensure_admin(services.store, services.clock, services.hasher, password)
-    setup.reset_password(services.store, services.hasher, setup.ADMIN_LOGIN, password)
-    setup.ensure_service_token(services.store, token)
-    demo_password = secrets.token_urlsafe(9)
-    created = demo.provision(
-        services.queues, services.agents, services.users, demo_password, services.xivo.configmgt
-    )
-    setup.reset_password(services.store, services.hasher, demo.DEMO_SUPERVISOR, demo_password)
-    return Credentials(password, token, demo_password, created)
+    setup.ensure_admin(core.store, core.clock, core.hasher, password)
+    setup.reset_password(core.store, core.hasher, setup.ADMIN_LOGIN, password)
+    setup.ensure_service_token(core.store, token)
+    return Credentials(password, token)
 
 
-def build_runtime(
-    settings: Settings, services: Services, wings: Sequence[Wing] | None = None
-) -> DispatchRuntime:
-    """Return a dispatcher runtime on `services`' store and clock, with the wings' additions."""
-    wings = build_wings(services) if wings is None else wings
-    service = runtime.dispatch_service(settings, services.store, services.clock)
-    outbox = OutboxService(services.store, services.clock)
-    return DispatchRuntime(settings, service, services.callbacks, outbox, wings)
+def build_runtime(core: Core, wings: Sequence[Wing] | None = None) -> DispatchRuntime:
+    """Return a dispatcher runtime on `core`'s store and clock, with the wings' additions."""
+    wings = build_wings(core) if wings is None else wings
+    service = runtime.dispatch_service(core.settings, core.store, core.clock)
+    outbox = OutboxService(core.store, core.clock)
+    return DispatchRuntime(core.settings, service, core.callbacks, outbox, wings)
 
 
-def build_app(
-    settings: Settings, services: Services, wings: Sequence[Wing] | None = None
-) -> FastAPI:
+def build_app(core: Core, wings: Sequence[Wing] | None = None) -> FastAPI:
     """Return the ASGI application serving every prefix, with its dispatcher if enabled."""
-    built = build_wings(services) if wings is None else list(wings)
+    built = build_wings(core) if wings is None else list(wings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if not settings.dispatcher:
+        if not core.settings.dispatcher:
             yield
             return
-        dispatch = build_runtime(settings, services, built)
+        dispatch = build_runtime(core, built)
         await dispatch.start()
         app.state.dispatch = dispatch
         app.state.dispatcher_stats = dispatch.dispatcher.stats
@@ -170,13 +152,7 @@ def build_app(
         finally:
             await dispatch.stop()
 
-    app = create_app(services, max_body_bytes=settings.max_body_bytes, lifespan=lifespan)
+    app = create_app(core, max_body_bytes=core.settings.max_body_bytes, lifespan=lifespan)
     for wing in built:
         app.router.routes.extend(wing.routes)
-    _mount_legacy(app, settings, services)
     return app
-
-
-def _mount_legacy(app: FastAPI, settings: Settings, services: Services) -> None:
-    """Serve the dialects not yet in a wing of their own."""
-    app.mount(xivo_configmgt.PREFIX, xivo_configmgt.build(services, settings))

@@ -1,4 +1,4 @@
-"""`ringback ...` commands; each one builds settings and services, then hands over."""
+"""`ringback ...` commands; each one builds settings and the core, then hands over."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ import uvicorn
 import uvloop
 
 from ringback import __version__, bootstrap
+from ringback import demo as demo_data
+from ringback.core import Core
 from ringback.domain import errors
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.domain.queues import QueueSettings
@@ -67,13 +69,17 @@ def serve(
         settings.trusted_hosts = sorted({*settings.trusted_hosts, "127.0.0.1", "::1"})
         settings.fast_password_hash = True
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
-    services = bootstrap.build_services(settings)
-    credentials = bootstrap.prepare(settings, services)
+    core = bootstrap.build_core(settings)
+    credentials = bootstrap.prepare(core)
+    wings = bootstrap.build_wings(core)
+    if settings.demo:
+        credentials = demo_data.prepare(core, wings, credentials)
     if settings.dispatcher:
         _check_dispatcher_lock(settings)
     _announce(settings, credentials)
-    uvicorn.run(bootstrap.build_app(settings, services), host=settings.host, port=settings.port,
-                log_level=settings.log_level.lower(), timeout_graceful_shutdown=10)  # fmt: skip
+    uvicorn.run(bootstrap.build_app(core, wings), host=settings.host,
+                port=settings.port, log_level=settings.log_level.lower(),
+                timeout_graceful_shutdown=10)  # fmt: skip
 
 
 def _announce(settings: Settings, credentials: bootstrap.Credentials) -> None:
@@ -114,22 +120,22 @@ def dispatch(database_url: DatabaseOption = None, config: ConfigOption = None) -
     """Run only the dispatcher (no HTTP); stops on SIGTERM or SIGINT."""
     settings = _settings(config, database_url)
     logging.basicConfig(level=settings.log_level, format=LOG_FORMAT)
-    services = bootstrap.build_services(settings)
-    migrate.upgrade(services.store.engine)
+    core = bootstrap.build_core(settings)
+    migrate.upgrade(core.store.engine)
     try:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            runner.run(_dispatch_until_signal(settings, services))
+            runner.run(_dispatch_until_signal(core))
     except DispatcherLockError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=1) from exc
 
 
-async def _dispatch_until_signal(settings: Settings, services: bootstrap.Services) -> None:
+async def _dispatch_until_signal(core: Core) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    runtime = bootstrap.build_runtime(settings, services)
+    runtime = bootstrap.build_runtime(core)
     await runtime.start()
     typer.echo(f"dispatcher {runtime.dispatcher.owner} running; SIGTERM stops it")
     await stop.wait()
@@ -144,9 +150,9 @@ def db_upgrade(
 ) -> None:
     """Bring the schema up to date."""
     settings = _settings(config, database_url)
-    services = bootstrap.build_services(settings)
-    migrate.upgrade(services.store.engine, revision)
-    typer.echo(f"schema of {services.store.engine.url.render_as_string()} is at {revision}")
+    core = bootstrap.build_core(settings)
+    migrate.upgrade(core.store.engine, revision)
+    typer.echo(f"schema of {core.store.engine.url.render_as_string()} is at {revision}")
 
 
 @user_app.command("add")
@@ -164,11 +170,11 @@ def user_add(
 ) -> None:
     """Add a user."""
     settings = _settings(config, database_url)
-    services = bootstrap.build_services(settings)
-    migrate.upgrade(services.store.engine)
+    core = bootstrap.build_core(settings)
+    migrate.upgrade(core.store.engine)
     user = User(login=login, profile=profile, firstname=firstname, name=name,
                 rights=Rights(queue_ids=tuple(queue or ())))  # fmt: skip
-    _run(lambda: services.users.create(Principal.service(), user, password))
+    _run(lambda: core.users.create(Principal.service(), user, password))
     typer.echo(f"user {login} added ({profile.value})")
 
 
@@ -183,10 +189,10 @@ def queue_add(
 ) -> None:
     """Add a queue with default settings."""
     settings = _settings(config, database_url)
-    services = bootstrap.build_services(settings)
-    migrate.upgrade(services.store.engine)
+    core = bootstrap.build_core(settings)
+    migrate.upgrade(core.store.engine)
     queue_settings = QueueSettings(name=name, timezone=timezone, business_hours=tuple(hours or ()))
-    queue = _run(lambda: services.queues.create(Principal.service(), queue_settings, queue_id))
+    queue = _run(lambda: core.queues.create(Principal.service(), queue_settings, queue_id))
     typer.echo(f"queue {queue.name} added with id {queue.id}")
 
 

@@ -1,4 +1,4 @@
-"""Fakes shipped with ringback and used by its own tests: clock, store, services, telephony.
+"""Fakes shipped with ringback and used by its own tests: clock, an in-memory core, telephony.
 
 The in-memory store is the real SQL store on an in-memory SQLite database built by the real
 migrations, so that tests exercise the same queries as production.
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
 from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
@@ -42,14 +43,12 @@ class FakeClock:
         return self._now
 
 
-def memory_services(
-    clock: FakeClock | None = None, database_url: str = "sqlite://"
-) -> bootstrap.Services:
-    """Return services on a freshly migrated database (in memory by default)."""
+def memory_core(clock: FakeClock | None = None, database_url: str = "sqlite://") -> Core:
+    """Return the core on a freshly migrated database (in memory by default)."""
     settings = Settings(database_url=database_url, fast_password_hash=True)
     engine = build_engine(database_url)
     migrate.upgrade(engine)
-    return bootstrap.build_services(settings, engine=engine, clock=clock or FakeClock())
+    return bootstrap.build_core(settings, engine=engine, clock=clock or FakeClock())
 
 
 Script = Callable[[Callback, str], Delivery]

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.settings import Settings
 from ringback.store import migrate
 from ringback.store.engine import build_engine
@@ -61,9 +62,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(settings: Settings, services: bootstrap.Services) -> FastAPI:
+def app(settings: Settings, core: Core) -> FastAPI:
     """The whole application on the test database."""
-    return bootstrap.build_app(settings, services)
+    return bootstrap.build_app(core)
 
 
 @pytest.fixture

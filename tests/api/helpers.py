@@ -9,7 +9,7 @@ from typing import Any
 from httpx2 import Response
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 
 V1 = "/api/v1"
@@ -85,10 +85,10 @@ def get_callback(api: TestClient, callback_id: str) -> JSON:
     return body
 
 
-def claim_due(services: bootstrap.Services, clock: FakeClock) -> list[str]:
+def claim_due(core: Core, clock: FakeClock) -> list[str]:
     """Move every due waiting callback to dispatching, as the dispatcher would; return their ids."""
     now = clock.now()
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         claimed = tx.callbacks.claim_due(
             now=now, owner="test", token="tok", lease_until=now + timedelta(seconds=30), limit=100
         )

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.api.helpers import (
     V1,
@@ -342,7 +342,7 @@ def test_a_huge_id_in_the_url_is_not_a_server_error(api: TestClient, path: str) 
 
 @pytest.mark.parametrize("setting", ["ttl_seconds", "retry_delay_seconds"])
 def test_a_delay_too_large_for_a_date_is_never_a_server_error(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock, setting: str
+    api: TestClient, core: Core, clock: FakeClock, setting: str
 ) -> None:
     queue = api.post(f"{V1}/queues", json={"name": "forever", setting: 10**12})
     if queue.status_code != 201:
@@ -350,7 +350,7 @@ def test_a_delay_too_large_for_a_date_is_never_a_server_error(
         return
     callback = api.post(f"{V1}/callbacks", json={"queue_id": 1, "phone_number": "5115"})
     assert callback.status_code == 201, callback.text
-    claim_due(services, clock)
+    claim_due(core, clock)
     outcome = post_outcome(api, callback.json(), "no_answer")
     assert outcome.status_code == 200, outcome.text
 

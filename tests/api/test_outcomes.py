@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.api.helpers import (
     JSON,
@@ -27,18 +27,18 @@ RETRIED = ["no_answer", "busy", "failed", "agent_abandoned"]
 
 
 @pytest.fixture
-def dialled(api: TestClient, services: bootstrap.Services, clock: FakeClock) -> JSON:
+def dialled(api: TestClient, core: Core, clock: FakeClock) -> JSON:
     """A callback of a default queue, claimed by the dispatcher (its first attempt)."""
     create_queue(api)
     callback = create_callback(api, 1)
-    assert claim_due(services, clock) == [callback["id"]]
+    assert claim_due(core, clock) == [callback["id"]]
     return get_callback(api, callback["id"])
 
 
-def redial(api: TestClient, services: bootstrap.Services, clock: FakeClock, callback: JSON) -> JSON:
+def redial(api: TestClient, core: Core, clock: FakeClock, callback: JSON) -> JSON:
     """Wait until the callback is due again and let the dispatcher claim it."""
     clock.set(at(callback["next_action_at"]) + timedelta(seconds=1))
-    assert claim_due(services, clock) == [callback["id"]]
+    assert claim_due(core, clock) == [callback["id"]]
     return get_callback(api, callback["id"])
 
 
@@ -82,24 +82,22 @@ def test_a_failed_attempt_waits_for_the_retry_delay_on_a_new_slot(
     assert get_callback(api, dialled["id"])["dial_key"] == f"{dialled['id']}:1"
 
 
-def test_the_retry_delay_follows_the_queue(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_the_retry_delay_follows_the_queue(api: TestClient, core: Core, clock: FakeClock) -> None:
     create_queue(api, retry_delay_seconds=1000)
     callback = create_callback(api, 1)
-    claim_due(services, clock)
+    claim_due(core, clock)
     retried = ok(post_outcome(api, callback, "no_answer"))
     assert 900 <= (at(retried["next_action_at"]) - clock.now()).total_seconds() <= 1100
 
 
 def test_the_callback_fails_after_max_attempts(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock, dialled: JSON
+    api: TestClient, core: Core, clock: FakeClock, dialled: JSON
 ) -> None:
     current = dialled
     for slot, result in enumerate(["no_answer", "busy"], start=1):
         current = ok(post_outcome(api, current, result))
         assert (current["state"], current["attempts"]) == ("waiting", slot)
-        current = redial(api, services, clock, current)
+        current = redial(api, core, clock, current)
         assert current["dial_key"] == f"{dialled['id']}:{slot}"
     failed = ok(post_outcome(api, current, "no_answer"))
     assert failed["state"] == "failed"
@@ -110,12 +108,10 @@ def test_the_callback_fails_after_max_attempts(
     assert events == ["create", "outcome:no_answer", "outcome:busy", "outcome:no_answer"]
 
 
-def test_max_attempts_follows_the_queue(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_max_attempts_follows_the_queue(api: TestClient, core: Core, clock: FakeClock) -> None:
     create_queue(api, max_attempts=1)
     callback = create_callback(api, 1)
-    claim_due(services, clock)
+    claim_due(core, clock)
     failed = ok(post_outcome(api, callback, "busy"))
     assert (failed["state"], failed["reason"], failed["attempts"]) == ("failed", "max_attempts", 1)
 
@@ -142,11 +138,11 @@ def test_the_detail_is_kept_in_the_history(api: TestClient, dialled: JSON) -> No
 
 
 def test_a_stale_dial_key_is_a_conflict(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock, dialled: JSON
+    api: TestClient, core: Core, clock: FakeClock, dialled: JSON
 ) -> None:
     first_key = dialled["dial_key"]
     retried = ok(post_outcome(api, dialled, "no_answer"))
-    current = redial(api, services, clock, retried)
+    current = redial(api, core, clock, retried)
     assert_error(post_outcome(api, current, "completed", dial_key=first_key), 409, field="dial_key")
     unchanged(api, current)
 

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.domain.queues import QueueSettings
 
 URL = "/api/v1/qualifications"
 
 
-def _queues(services: bootstrap.Services) -> tuple[int, int]:
-    one = services.queues.create(Principal.service(), QueueSettings(name="Support"))
-    two = services.queues.create(Principal.service(), QueueSettings(name="Sales"))
+def _queues(core: Core) -> tuple[int, int]:
+    one = core.queues.create(Principal.service(), QueueSettings(name="Support"))
+    two = core.queues.create(Principal.service(), QueueSettings(name="Sales"))
     return one.id, two.id
 
 
-def test_create_read_update_delete(admin: TestClient, services: bootstrap.Services) -> None:
-    support, sales = _queues(services)
+def test_create_read_update_delete(admin: TestClient, core: Core) -> None:
+    support, sales = _queues(core)
     body = {
         "name": "Support",
         "queue_ids": [support],
@@ -44,8 +44,8 @@ def test_create_read_update_delete(admin: TestClient, services: bootstrap.Servic
     assert admin.get(f"{URL}/{stored['id']}").status_code == 404
 
 
-def test_bad_input(admin: TestClient, services: bootstrap.Services) -> None:
-    support, _ = _queues(services)
+def test_bad_input(admin: TestClient, core: Core) -> None:
+    support, _ = _queues(core)
     assert admin.post(URL, json={"name": "", "queue_ids": [support]}).status_code == 400
     unknown_queue = admin.post(URL, json={"name": "x", "queue_ids": [999]})
     assert unknown_queue.status_code == 400
@@ -58,11 +58,11 @@ def test_bad_input(admin: TestClient, services: bootstrap.Services) -> None:
     assert foreign_sub.status_code == 400
 
 
-def test_supervisors_see_only_their_queues(admin: TestClient, services: bootstrap.Services) -> None:
-    support, sales = _queues(services)
+def test_supervisors_see_only_their_queues(admin: TestClient, core: Core) -> None:
+    support, sales = _queues(core)
     admin.post(URL, json={"name": "S", "queue_ids": [support, sales]})
     admin.post(URL, json={"name": "Only sales", "queue_ids": [sales]})
-    services.users.create(
+    core.users.create(
         Principal.service(),
         User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(support,))),
         "sup-password-1",

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.api.helpers import (
     V1,
@@ -172,24 +172,24 @@ def test_delete_is_refused_while_the_queue_has_open_callbacks(api: TestClient) -
 
 
 def test_delete_is_refused_while_a_callback_is_in_an_attempt(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock
+    api: TestClient, core: Core, clock: FakeClock
 ) -> None:
     create_queue(api)
     create_callback(api, 1)
-    claim_due(services, clock)
+    claim_due(core, clock)
     assert_error(api.delete(f"{V1}/queues/1"), 409, "conflict")
     assert queue_names(api) == ["sales"]
 
 
 def test_delete_takes_closed_callbacks_and_memberships_along(
-    api: TestClient, services: bootstrap.Services, clock: FakeClock
+    api: TestClient, core: Core, clock: FakeClock
 ) -> None:
     create_queue(api, "gone")
     create_queue(api, "kept")
     cancelled = create_callback(api, 1, "5115")
     ok(api.post(f"{V1}/callbacks/{cancelled['id']}/cancel"))
     completed = create_callback(api, 1, "5116")
-    claim_due(services, clock)
+    claim_due(core, clock)
     ok(post_outcome(api, completed, "completed"))
     create_agent(api, 1, queues=[{"queue_id": 1, "penalty": 1}, {"queue_id": 2, "penalty": 0}])
 

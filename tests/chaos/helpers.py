@@ -16,7 +16,7 @@ from ringback.domain.queues import Dedup, QueueSettings, TelephonyKind
 from ringback.domain.states import State
 from ringback.services.callbacks import NewCallback
 from ringback.services.ports import CallbackQuery
-from ringback.testing import FakeClock, memory_services
+from ringback.testing import FakeClock, memory_core
 
 SECRET = "chaos-secret-0123456789"
 PAGE = 500
@@ -25,18 +25,18 @@ PAGE = 500
 def seed(url: str, count: int) -> list[str]:
     """Create `count` callbacks due now in a webhook queue; return their ids."""
     # The dispatchers run on the wall clock: the callbacks must be created on it too.
-    services = memory_services(FakeClock(datetime.now(UTC)), database_url=url)
+    core = memory_core(FakeClock(datetime.now(UTC)), database_url=url)
     actor = Principal.service()
     # Every callback is due now: a bucket as large as the run, so that capacity refuses none.
     settings = QueueSettings(
         name="Chaos", telephony=TelephonyKind.WEBHOOK, dedup=Dedup.OFF, max_per_bucket=count
     )
-    queue = services.queues.create(actor, settings)
+    queue = core.queues.create(actor, settings)
     ids = []
     for n in range(count):
         new = NewCallback(queue_id=queue.id, phone_number=f"+3361{n:07d}")
-        ids.append(str(services.callbacks.create(actor, new).id))
-    services.store.engine.dispose()
+        ids.append(str(core.callbacks.create(actor, new).id))
+    core.store.engine.dispose()
     return ids
 
 
@@ -62,14 +62,14 @@ def start_dispatcher(
 
 def states(url: str) -> dict[str, State]:
     """Return the state of every callback."""
-    services = memory_services(database_url=url)
+    core = memory_core(database_url=url)
     found: dict[str, State] = {}
-    total = services.callbacks.find(Principal.service(), CallbackQuery(limit=1)).total
+    total = core.callbacks.find(Principal.service(), CallbackQuery(limit=1)).total
     for offset in range(0, total, PAGE):
         query = CallbackQuery(limit=PAGE, offset=offset)
-        for callback in services.callbacks.find(Principal.service(), query).items:
+        for callback in core.callbacks.find(Principal.service(), query).items:
             found[str(callback.id)] = callback.state
-    services.store.engine.dispose()
+    core.store.engine.dispose()
     return found
 
 

@@ -13,7 +13,7 @@ import pytest
 from ringback.domain.people import Principal
 from ringback.domain.states import State
 from ringback.simulate.webhook import FakeEndpoint, Faults, read_ledger
-from ringback.testing import memory_services
+from ringback.testing import memory_core
 from tests.chaos import helpers
 from tests.conftest import backend
 
@@ -25,12 +25,12 @@ CALLBACKS = 20
 
 
 def _deliveries(url: str, ids: list[str]) -> Counter[str]:
-    services = memory_services(database_url=url)
+    core = memory_core(database_url=url)
     counted: Counter[str] = Counter()
     for callback_id in ids:
-        view = services.callbacks.get(Principal.service(), UUID(callback_id))
+        view = core.callbacks.get(Principal.service(), UUID(callback_id))
         counted[callback_id] = sum(1 for e in view.history if e.event.startswith("delivery:"))
-    services.store.engine.dispose()
+    core.store.engine.dispose()
     return counted
 
 

@@ -13,7 +13,7 @@ from ringback.cli import app
 from ringback.domain.people import Principal
 from ringback.settings import Settings
 from ringback.store.engine import build_engine
-from ringback.testing import memory_services
+from ringback.testing import memory_core
 
 runner = CliRunner()
 
@@ -45,8 +45,8 @@ def test_queue_add_then_duplicate_name_fails(url: str) -> None:
     again = runner.invoke(app, ["queue", "add", "Sales", "--database-url", url])
     assert again.exit_code == 1
     assert "taken" in again.output
-    services = memory_services(database_url=url)
-    queue = services.queues.get(Principal.service(), 7)
+    core = memory_core(database_url=url)
+    queue = core.queues.get(Principal.service(), 7)
     assert queue.settings.business_hours == ("Mon-Fri 09:00-17:00",)
 
 
@@ -63,8 +63,8 @@ def test_user_add_with_queue_rights(url: str) -> None:
             "--queue", "1", "--queue", "2", "--database-url", url]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    services = memory_services(database_url=url)
-    user = services.users.authenticate("sup1", "long-enough-1")
+    core = memory_core(database_url=url)
+    user = core.users.authenticate("sup1", "long-enough-1")
     assert user.rights.queue_ids == (1, 2)
 
 

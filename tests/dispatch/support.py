@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.dispatch.dispatcher import Dispatcher, DispatcherConfig
 from ringback.domain import errors
 from ringback.domain.callbacks import Callback
@@ -31,53 +31,53 @@ def number(index: int) -> str:
     return f"+336{12000000 + index:08d}"
 
 
-def add_queue(services: bootstrap.Services, queue_id: int = 1, **settings: Any) -> Queue:
+def add_queue(core: Core, queue_id: int = 1, **settings: Any) -> Queue:
     """Create a queue (always open, no dedup unless told) through the queue service."""
     values: dict[str, Any] = {"name": f"queue-{queue_id}", "dedup": Dedup.OFF}
     values.update(settings)
-    return services.queues.create(SERVICE, QueueSettings(**values), queue_id=queue_id)
+    return core.queues.create(SERVICE, QueueSettings(**values), queue_id=queue_id)
 
 
 def add_callbacks(
-    services: bootstrap.Services, queue_id: int, count: int, *, first: int = 0, **fields: Any
+    core: Core, queue_id: int, count: int, *, first: int = 0, **fields: Any
 ) -> list[UUID]:
     """Create `count` callbacks with distinct numbers; return their ids in creation order."""
     return [
-        services.callbacks.create(
+        core.callbacks.create(
             SERVICE, NewCallback(queue_id=queue_id, phone_number=number(first + i), **fields)
         ).id
         for i in range(count)
     ]
 
 
-def current(services: bootstrap.Services, callback_id: UUID) -> Callback:
+def current(core: Core, callback_id: UUID) -> Callback:
     """Return the stored callback."""
-    return services.callbacks.get(SERVICE, callback_id).callback
+    return core.callbacks.get(SERVICE, callback_id).callback
 
 
-def events(services: bootstrap.Services, callback_id: UUID) -> list[str]:
+def events(core: Core, callback_id: UUID) -> list[str]:
     """Return the event names of a callback's history, oldest first."""
-    return [change.event for change in services.callbacks.get(SERVICE, callback_id).history]
+    return [change.event for change in core.callbacks.get(SERVICE, callback_id).history]
 
 
-def states(services: bootstrap.Services, ids: list[UUID]) -> list[State]:
+def states(core: Core, ids: list[UUID]) -> list[State]:
     """Return the stored states of `ids`."""
-    return [current(services, callback_id).state for callback_id in ids]
+    return [current(core, callback_id).state for callback_id in ids]
 
 
-def all_in(services: bootstrap.Services, ids: list[UUID], *wanted: State) -> bool:
+def all_in(core: Core, ids: list[UUID], *wanted: State) -> bool:
     """Tell whether every callback of `ids` is in one of the `wanted` states."""
-    return all(state in wanted for state in states(services, ids))
+    return all(state in wanted for state in states(core, ids))
 
 
 def dispatch_service(
-    services: bootstrap.Services,
+    core: Core,
     clock: FakeClock,
     spread: float = 0.5,
     **config: Any,
 ) -> DispatchService:
     """Return a DispatchService with a fixed jitter spread."""
-    return DispatchService(services.store, clock, DispatchConfig(**config), spread=lambda: spread)
+    return DispatchService(core.store, clock, DispatchConfig(**config), spread=lambda: spread)
 
 
 def dispatcher(
@@ -93,10 +93,10 @@ def dispatcher(
 
 
 def watched_service(
-    services: bootstrap.Services, clock: FakeClock, spread: float = 0.5, **config: Any
+    core: Core, clock: FakeClock, spread: float = 0.5, **config: Any
 ) -> WatchedService:
     """Return a WatchedService with a fixed jitter spread."""
-    return WatchedService(services.store, clock, DispatchConfig(**config), spread=lambda: spread)
+    return WatchedService(core.store, clock, DispatchConfig(**config), spread=lambda: spread)
 
 
 async def wait_until(

@@ -6,7 +6,7 @@ import asyncio
 import time
 from datetime import timedelta
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
 from ringback.domain.states import Reason, State
@@ -29,21 +29,17 @@ from tests.dispatch.support import (
 )
 
 
-def test_each_waiting_callback_is_delivered_exactly_once(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_each_waiting_callback_is_delivered_exactly_once(local: Core, clock: FakeClock) -> None:
     scenarios.each_waiting_callback_is_delivered_once(local, clock)
 
 
 def test_a_definite_failure_is_retried_after_the_delay_with_a_new_key_until_max_attempts(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     scenarios.definite_failures_are_retried_with_new_keys(local, clock)
 
 
-def test_a_permanent_failure_is_sent_once_and_fails(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_a_permanent_failure_is_sent_once_and_fails(local: Core, clock: FakeClock) -> None:
     add_queue(local, 1, max_attempts=3, retry_delay_seconds=60)
     [callback_id] = add_callbacks(local, 1, 1)
     telephony = RecordingTelephony(answer(DeliveryStatus.PERMANENT, "HTTP 400"), clock=clock)
@@ -63,9 +59,7 @@ def test_a_permanent_failure_is_sent_once_and_fails(
     assert events(local, callback_id) == ["create", "claim", "delivery:permanent"]
 
 
-def test_an_ambiguous_failure_is_retried_with_the_same_key(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_an_ambiguous_failure_is_retried_with_the_same_key(local: Core, clock: FakeClock) -> None:
     delay = 120
     add_queue(local, 1, max_attempts=3, retry_delay_seconds=delay)
     [callback_id] = add_callbacks(local, 1, 1)
@@ -103,7 +97,7 @@ def test_an_ambiguous_failure_is_retried_with_the_same_key(
 
 
 def test_a_hung_dial_request_times_out_without_holding_back_other_queues(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1, name="slow")
     add_queue(local, 2, name="fast")
@@ -149,9 +143,7 @@ def test_a_hung_dial_request_times_out_without_holding_back_other_queues(
         assert last.detail["dial_key"] == f"{callback_id}:0"
 
 
-def test_in_flight_deliveries_never_exceed_the_cap(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_in_flight_deliveries_never_exceed_the_cap(local: Core, clock: FakeClock) -> None:
     add_queue(local, 1)
     ids = add_callbacks(local, 1, 40)
     telephony = RecordingTelephony(delay_seconds=0.05, clock=clock)
@@ -166,9 +158,7 @@ def test_in_flight_deliveries_never_exceed_the_cap(
     assert sorted(telephony.delivered) == sorted(f"{i}:0" for i in ids)
 
 
-def test_the_dial_rate_cap_spaces_dial_requests(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_the_dial_rate_cap_spaces_dial_requests(local: Core, clock: FakeClock) -> None:
     add_queue(local, 1)
     ids = add_callbacks(local, 1, 12)
     sent: list[float] = []
@@ -191,7 +181,7 @@ def test_the_dial_rate_cap_spaces_dial_requests(
     assert len(telephony.delivered) == 12
 
 
-def test_retry_spacing_honours_the_jitter_band(local: bootstrap.Services, clock: FakeClock) -> None:
+def test_retry_spacing_honours_the_jitter_band(local: Core, clock: FakeClock) -> None:
     queue = add_queue(local, 1, max_attempts=5, retry_delay_seconds=1000)
     add_callbacks(local, 1, 2)
     for spread, expected in ((0.0, 900), (0.999, 1100)):
@@ -205,9 +195,7 @@ def test_retry_spacing_honours_the_jitter_band(local: bootstrap.Services, clock:
         assert settled.slot == 1
 
 
-def test_a_deferred_delivery_waits_without_using_an_attempt(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_a_deferred_delivery_waits_without_using_an_attempt(local: Core, clock: FakeClock) -> None:
     add_queue(local, 1, max_attempts=1, retry_delay_seconds=600)
     [callback_id] = add_callbacks(local, 1, 1)
     answers = iter(

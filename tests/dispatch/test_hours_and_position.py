@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.queues import DispatchMode
 from ringback.domain.states import State
 from ringback.services.callbacks import Outcome
@@ -34,9 +34,7 @@ def paris(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=PARIS)
 
 
-def test_nothing_is_dialled_while_the_queue_is_closed(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_nothing_is_dialled_while_the_queue_is_closed(local: Core, clock: FakeClock) -> None:
     queue = add_queue(
         local,
         1,
@@ -77,7 +75,7 @@ def test_nothing_is_dialled_while_the_queue_is_closed(
 
 
 def test_position_mode_dials_the_head_of_the_line_for_ready_agents(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1, dispatch_mode=DispatchMode.POSITION)
     now = clock.now()

@@ -7,7 +7,7 @@ import time
 from datetime import datetime
 from uuid import UUID
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.states import State
 from ringback.testing import FakeClock, RecordingTelephony
 from tests.dispatch.support import (
@@ -25,7 +25,7 @@ from tests.dispatch.support import (
 
 
 def test_a_graceful_stop_stops_claiming_and_gives_back_what_is_in_flight(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1)
     ids = add_callbacks(local, 1, 10)
@@ -84,9 +84,7 @@ async def _advance_clock(clock: FakeClock, stop: asyncio.Event, seconds: float) 
         clock.advance(seconds=seconds)
 
 
-def test_heartbeats_keep_a_slow_delivery_from_being_rescued(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_heartbeats_keep_a_slow_delivery_from_being_rescued(local: Core, clock: FakeClock) -> None:
     add_queue(local, 1)
     ids = add_callbacks(local, 1, 3)
     slow = RecordingTelephony(delay_seconds=1.0, clock=clock)
@@ -125,7 +123,7 @@ def test_heartbeats_keep_a_slow_delivery_from_being_rescued(
 
 
 def test_without_heartbeats_an_expired_lease_is_rescued_and_resent_with_the_same_key(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1)
     [callback_id] = add_callbacks(local, 1, 1)
@@ -157,7 +155,7 @@ def test_without_heartbeats_an_expired_lease_is_rescued_and_resent_with_the_same
 
 
 def test_a_claim_whose_result_cannot_be_written_is_rescued_later(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1)
     [callback_id] = add_callbacks(local, 1, 1)
@@ -183,9 +181,7 @@ def test_a_claim_whose_result_cannot_be_written_is_rescued_later(
     assert telephony.delivered == [f"{callback_id}:0"] * 2
 
 
-def test_a_result_being_written_when_stop_comes_is_kept(
-    local: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_a_result_being_written_when_stop_comes_is_kept(local: Core, clock: FakeClock) -> None:
     add_queue(local, 1)
     [callback_id] = add_callbacks(local, 1, 1)
     service = watched_service(local, clock)

@@ -6,22 +6,20 @@ FOR UPDATE SKIP LOCKED and the dispatcher's worker threads use a real connection
 
 from __future__ import annotations
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.dispatch import scenarios
 
 
-def test_each_waiting_callback_is_delivered_exactly_once(
-    services: bootstrap.Services, clock: FakeClock
-) -> None:
-    scenarios.each_waiting_callback_is_delivered_once(services, clock)
+def test_each_waiting_callback_is_delivered_exactly_once(core: Core, clock: FakeClock) -> None:
+    scenarios.each_waiting_callback_is_delivered_once(core, clock)
 
 
 def test_definite_failures_are_retried_with_new_keys_until_max_attempts(
-    services: bootstrap.Services, clock: FakeClock
+    core: Core, clock: FakeClock
 ) -> None:
-    scenarios.definite_failures_are_retried_with_new_keys(services, clock)
+    scenarios.definite_failures_are_retried_with_new_keys(core, clock)
 
 
-def test_a_stale_claim_changes_nothing(services: bootstrap.Services, clock: FakeClock) -> None:
-    scenarios.a_stale_claim_changes_nothing(services, clock)
+def test_a_stale_claim_changes_nothing(core: Core, clock: FakeClock) -> None:
+    scenarios.a_stale_claim_changes_nothing(core, clock)

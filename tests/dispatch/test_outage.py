@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from uuid import UUID
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain import errors
 from ringback.domain.states import State
 from ringback.testing import FakeClock, RecordingTelephony
@@ -26,7 +26,7 @@ KNOWN = (State.DISPATCHING, State.OFFERED)
 
 
 def test_the_loop_survives_an_outage_and_then_delivers_everything(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1)
     ids = add_callbacks(local, 1, 10)
@@ -58,7 +58,7 @@ def test_the_loop_survives_an_outage_and_then_delivers_everything(
 
 
 def test_results_lost_to_an_outage_are_rescued_and_resent_with_the_same_key(
-    local: bootstrap.Services, clock: FakeClock
+    local: Core, clock: FakeClock
 ) -> None:
     add_queue(local, 1)
     ids = add_callbacks(local, 1, 3)

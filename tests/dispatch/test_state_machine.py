@@ -1,6 +1,6 @@
 """Random sequences of dispatcher, telephony and client actions against a model (R13).
 
-The machine drives the services directly (no loop, no threads): create, cancel, advance the
+The machine drives the core directly (no loop, no threads): create, cancel, advance the
 clock, claim, settle a claim with a drawn answer, renew, release, crash (forget the claims held),
 sweep, record an outcome. After every step the stored callbacks must equal the model's, and the
 invariants hold: terminal states absorb, attempts stay within max_attempts, a cancelled callback
@@ -30,7 +30,7 @@ from ringback.domain.states import TERMINAL_STATES, Reason, State
 from ringback.services.callbacks import CallbackService, NewCallback, Outcome
 from ringback.services.dispatching import Claim
 from ringback.services.telephony import Delivery, DeliveryStatus
-from ringback.testing import FakeClock, memory_services
+from ringback.testing import FakeClock, memory_core
 from tests.dispatch.support import SERVICE, add_queue, dispatch_service, number
 
 MAX_ATTEMPTS = 2
@@ -73,9 +73,9 @@ class DispatchMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FakeClock()
-        self.services = memory_services(self.clock)
+        self.core = memory_core(self.clock)
         self.queue = add_queue(
-            self.services,
+            self.core,
             1,
             max_attempts=MAX_ATTEMPTS,
             retry_delay_seconds=int(DELAY.total_seconds()),
@@ -83,12 +83,12 @@ class DispatchMachine(RuleBasedStateMachine):
             missed_grace_seconds=120,
         )
         self.service = dispatch_service(
-            self.services,
+            self.core,
             self.clock,
             lease_seconds=LEASE.total_seconds(),
             offer_timeout_seconds=OFFER_TIMEOUT.total_seconds(),
         )
-        self.client = CallbackService(self.services.store, self.clock, spread=lambda: 0.5)
+        self.client = CallbackService(self.core.store, self.clock, spread=lambda: 0.5)
         self.model: dict[UUID, Expected] = {}
         self.order: list[UUID] = []
         self.held: list[Claim] = []
@@ -130,7 +130,7 @@ class DispatchMachine(RuleBasedStateMachine):
     @rule(later=st.sampled_from([None, 30, 200, 900]))
     def create(self, later: int | None) -> None:
         desired = None if later is None else self.now + timedelta(seconds=later)
-        callback = self.services.callbacks.create(
+        callback = self.core.callbacks.create(
             SERVICE,
             NewCallback(queue_id=1, phone_number=number(len(self.order)), desired_time=desired),
         )
@@ -146,9 +146,9 @@ class DispatchMachine(RuleBasedStateMachine):
         expected = self.model[callback_id]
         if expected.state not in CANCELLABLE:
             with pytest.raises(errors.Conflict):
-                self.services.callbacks.cancel(SERVICE, callback_id)
+                self.core.callbacks.cancel(SERVICE, callback_id)
             return
-        self.services.callbacks.cancel(SERVICE, callback_id)
+        self.core.callbacks.cancel(SERVICE, callback_id)
         expected.state, expected.reason = State.CANCELLED, Reason.CANCELLED
         expected.token = expected.lease_until = None
 
@@ -319,7 +319,7 @@ class DispatchMachine(RuleBasedStateMachine):
     @invariant()
     def stored_callbacks_match_the_model(self) -> None:
         for callback_id, expected in self.model.items():
-            view = self.services.callbacks.get(SERVICE, callback_id)
+            view = self.core.callbacks.get(SERVICE, callback_id)
             callback = view.callback
             token = callback.lease.token if callback.lease else None
             assert (callback.state, callback.attempts, callback.slot, token) == (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.queues import Dedup, QueueSettings
 from ringback.notify.outbox import OutboxWorker
@@ -71,18 +71,18 @@ def receiver() -> Iterator[Receiver]:
     server.server.shutdown()
 
 
-def _queue(services: bootstrap.Services) -> int:
+def _queue(core: Core) -> int:
     settings = QueueSettings(name="Hooks", dedup=Dedup.OFF)
-    return services.queues.create(SERVICE, settings).id
+    return core.queues.create(SERVICE, settings).id
 
 
-def _deliver_until(services: bootstrap.Services, done: Any, timeout: float = 10.0) -> None:
-    clock = services.clock
+def _deliver_until(core: Core, done: Any, timeout: float = 10.0) -> None:
+    clock = core.clock
     assert isinstance(clock, FakeClock)
 
     async def run() -> None:
         stop = asyncio.Event()
-        worker = OutboxWorker(OutboxService(services.store, services.clock), "t", poll_seconds=0.05)
+        worker = OutboxWorker(OutboxService(core.store, core.clock), "t", poll_seconds=0.05)
         task = asyncio.create_task(worker.run(stop))
         deadline = time.monotonic() + timeout
         while not done() and time.monotonic() < deadline:
@@ -95,56 +95,52 @@ def _deliver_until(services: bootstrap.Services, done: Any, timeout: float = 10.
 
 
 def test_events_after_the_subscription_arrive_signed_and_in_order(
-    services: bootstrap.Services, receiver: Receiver
+    core: Core, receiver: Receiver
 ) -> None:
-    queue = _queue(services)
-    services.callbacks.create(SERVICE, NewCallback(queue_id=queue, phone_number="+33612345670"))
-    services.webhooks.create(SERVICE, url=receiver.url, secret=SECRET, event_types=())
+    queue = _queue(core)
+    core.callbacks.create(SERVICE, NewCallback(queue_id=queue, phone_number="+33612345670"))
+    core.webhooks.create(SERVICE, url=receiver.url, secret=SECRET, event_types=())
     made = [
-        services.callbacks.create(
-            SERVICE, NewCallback(queue_id=queue, phone_number="+33612345671")
-        ),
-        services.callbacks.create(
-            SERVICE, NewCallback(queue_id=queue, phone_number="+33612345672")
-        ),
+        core.callbacks.create(SERVICE, NewCallback(queue_id=queue, phone_number="+33612345671")),
+        core.callbacks.create(SERVICE, NewCallback(queue_id=queue, phone_number="+33612345672")),
     ]
-    services.callbacks.cancel(SERVICE, made[0].id)
-    _deliver_until(services, lambda: len(receiver.event_ids()) >= 3)
+    core.callbacks.cancel(SERVICE, made[0].id)
+    _deliver_until(core, lambda: len(receiver.event_ids()) >= 3)
     ids = receiver.event_ids()
     assert ids == sorted(ids)
     assert len(ids) == 3  # the callback created before the subscription is not sent
     assert receiver.types() == ["callback.waiting", "callback.waiting", "callback.cancelled"]
     assert all(receiver.verified)
-    [subscription] = services.webhooks.list(SERVICE)
+    [subscription] = core.webhooks.list(SERVICE)
     assert subscription.cursor == ids[-1]
     assert subscription.failures == 0
 
 
 def test_a_failing_receiver_gets_everything_later_nothing_skipped(
-    services: bootstrap.Services,
+    core: Core,
 ) -> None:
     receiver = Receiver(failures=1)
     try:
-        queue = _queue(services)
-        services.webhooks.create(SERVICE, url=receiver.url, secret=SECRET, event_types=())
+        queue = _queue(core)
+        core.webhooks.create(SERVICE, url=receiver.url, secret=SECRET, event_types=())
         for n in range(3):
             new = NewCallback(queue_id=queue, phone_number=f"+3361234567{n}")
-            services.callbacks.create(SERVICE, new)
-        _deliver_until(services, lambda: len(receiver.event_ids()) >= 3, timeout=15)
+            core.callbacks.create(SERVICE, new)
+        _deliver_until(core, lambda: len(receiver.event_ids()) >= 3, timeout=15)
         assert len(receiver.event_ids()) == 3
         assert len(receiver.verified) == 2  # the failed POST, then the retried one
     finally:
         receiver.server.shutdown()
 
 
-def test_event_types_filter_what_is_sent(services: bootstrap.Services, receiver: Receiver) -> None:
-    queue = _queue(services)
-    services.webhooks.create(
+def test_event_types_filter_what_is_sent(core: Core, receiver: Receiver) -> None:
+    queue = _queue(core)
+    core.webhooks.create(
         SERVICE, url=receiver.url, secret=SECRET, event_types=("callback.cancelled",)
     )
-    made = services.callbacks.create(SERVICE, NewCallback(queue_id=queue, phone_number="5115"))
-    services.callbacks.cancel(SERVICE, made.id)
-    _deliver_until(services, lambda: len(receiver.event_ids()) >= 1)
+    made = core.callbacks.create(SERVICE, NewCallback(queue_id=queue, phone_number="5115"))
+    core.callbacks.cancel(SERVICE, made.id)
+    _deliver_until(core, lambda: len(receiver.event_ids()) >= 1)
     assert receiver.types() == ["callback.cancelled"]
-    [subscription] = services.webhooks.list(SERVICE)
-    assert subscription.cursor == services.events.last_id()  # the skipped event is passed too
+    [subscription] = core.webhooks.list(SERVICE)
+    assert subscription.cursor == core.events.last_id()  # the skipped event is passed too

@@ -12,6 +12,7 @@ import pytest
 import uvicorn
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.queues import QueueSettings
 from ringback.services.callbacks import NewCallback
@@ -20,9 +21,9 @@ from tests.conftest import SERVICE_TOKEN
 
 
 @pytest.fixture
-def server(settings: Settings, services: bootstrap.Services) -> Iterator[str]:
+def server(settings: Settings, core: Core) -> Iterator[str]:
     config = uvicorn.Config(
-        bootstrap.build_app(settings, services), host="127.0.0.1", port=0, log_level="warning"
+        bootstrap.build_app(core), host="127.0.0.1", port=0, log_level="warning"
     )
     instance = uvicorn.Server(config)
     thread = threading.Thread(target=instance.run, daemon=True)
@@ -35,15 +36,15 @@ def server(settings: Settings, services: bootstrap.Services) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_a_new_callback_is_streamed(services: bootstrap.Services, server: str) -> None:
-    queue = services.queues.create(Principal.service(), QueueSettings(name="Stream"))
+def test_a_new_callback_is_streamed(core: Core, server: str) -> None:
+    queue = core.queues.create(Principal.service(), QueueSettings(name="Stream"))
     headers = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
     url = f"{server}/api/v1/events/stream?after=0"
     with httpx2.stream("GET", url, headers=headers, timeout=10) as response:
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         new = NewCallback(queue_id=queue.id, phone_number="+33612345678")
-        created = services.callbacks.create(Principal.service(), new)
+        created = core.callbacks.create(Principal.service(), new)
         fields: dict[str, str] = {}
         for line in response.iter_lines():
             if line.startswith(("event:", "id:", "data:")):

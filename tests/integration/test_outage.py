@@ -14,8 +14,8 @@ UNREACHABLE = "postgresql://ringback@127.0.0.1:1/none"
 
 def test_an_unreachable_database_answers_503() -> None:
     settings = Settings(database_url=UNREACHABLE, dispatcher=False, fast_password_hash=True)
-    services = bootstrap.build_services(settings, clock=FakeClock())
-    client = TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False)
+    core = bootstrap.build_core(settings, clock=FakeClock())
+    client = TestClient(bootstrap.build_app(core), raise_server_exceptions=False)
     assert client.get("/health").status_code == 200
     ready = client.get("/ready")
     assert ready.status_code == 503

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.states import Reason, State
 from ringback.services.callbacks import NewCallback, Outcome
@@ -65,19 +65,17 @@ class _ReadThenSettle:
         return found
 
 
-def test_an_outcome_reported_during_the_settle_is_recorded(
-    services: bootstrap.Services, clock: FakeClock
-) -> None:
-    queue = add_queue(services)
-    created = services.callbacks.create(
+def test_an_outcome_reported_during_the_settle_is_recorded(core: Core, clock: FakeClock) -> None:
+    queue = add_queue(core)
+    created = core.callbacks.create(
         SERVICE, NewCallback(queue_id=queue.id, phone_number="+33612000001")
     )
-    dispatch = DispatchService(services.store, clock)
+    dispatch = DispatchService(core.store, clock)
     [claim] = dispatch.claim(owner="d1", queues=[queue], limit=1)
     settled: list[Any] = []
     settle = threading.Thread(target=lambda: settled.append(_accept(dispatch, claim)))
-    racing = SettleInTheMiddle(services.store, settle)
-    callbacks = type(services.callbacks)(racing, clock)
+    racing = SettleInTheMiddle(core.store, settle)
+    callbacks = type(core.callbacks)(racing, clock)
     racing.armed = True
 
     after = callbacks.record_outcome(
@@ -86,7 +84,7 @@ def test_an_outcome_reported_during_the_settle_is_recorded(
     settle.join(timeout=10)
 
     assert after.state is State.COMPLETED
-    stored = services.callbacks.get(SERVICE, created.id).callback
+    stored = core.callbacks.get(SERVICE, created.id).callback
     assert (stored.state, stored.reason) == (State.COMPLETED, Reason.COMPLETED)
     assert stored.lease is None
     assert settled == [None]  # the settle came second and found its lease gone

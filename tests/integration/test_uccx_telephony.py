@@ -14,6 +14,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.uccx import csq_settings
 from ringback.domain.callbacks import Callback, UccxFields
 from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
@@ -408,13 +409,13 @@ async def test_the_connection_is_read_anew_for_each_request() -> None:
 
 
 def test_the_runtime_sends_to_uccx_as_soon_as_a_master_node_is_stored(
-    settings: Settings, services: bootstrap.Services, clock: FakeClock
+    settings: Settings, core: Core, clock: FakeClock
 ) -> None:
-    runtime = bootstrap.build_runtime(settings, services)
+    runtime = bootstrap.build_runtime(core)
     adapter = runtime.telephony_for(make_queue(1, telephony="uccx"))
     assert isinstance(adapter, UccxTelephony)
     assert asyncio.run(adapter.connection()) is None  # not configured yet: dials are refused
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         csq_settings.save_connection(
             tx, UccxConnection(master_node="uccx-a.example", port=9080), clock.now()
         )

@@ -12,8 +12,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 from ringback.domain import errors
 from ringback.services import ports
 from ringback.services.qualifications import QualificationRepository
-from ringback.services.xivo_ports import XivoRepository
-from ringback.store import callbacks, qualifications, repositories, webhooks, xivo
+from ringback.store import callbacks, qualifications, repositories, webhooks
 from ringback.store.engine import READ_ONLY
 
 
@@ -32,7 +31,6 @@ class SqlTransaction:
         self.dialect_settings: ports.DialectSettingsRepository = repositories.SqlDialectSettings(
             connection
         )
-        self.xivo: XivoRepository = xivo.SqlXivo(connection)
         self.qualifications: QualificationRepository = qualifications.SqlQualifications(connection)
 
 

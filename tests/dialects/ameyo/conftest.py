@@ -30,16 +30,16 @@ SERVICE = Principal.service()
 
 
 @pytest.fixture
-def ameyo(settings: Any, services: bootstrap.Services) -> Iterator[TestClient]:
+def ameyo(settings: Any, core: Core) -> Iterator[TestClient]:
     """A client of /ameyorestapi without a session; server errors come back as answers."""
-    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+    with TestClient(bootstrap.build_app(core), raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture
-def ameyo_service(services: Core) -> AmeyoService:
+def ameyo_service(core: Core) -> AmeyoService:
     """The Ameyo wing's use cases on the test core, sharing its database with the app."""
-    return plugin.build_service(services)
+    return plugin.build_service(core)
 
 
 @pytest.fixture
@@ -58,32 +58,30 @@ def login(client: TestClient, user_id: str, token: str) -> str:
     return str(body["sessionId"])
 
 
-def add_queue(services: bootstrap.Services, queue_id: int, name: str, **settings: Any) -> Queue:
+def add_queue(core: Core, queue_id: int, name: str, **settings: Any) -> Queue:
     """Create a queue (an Ameyo campaign) with a chosen id."""
-    return services.queues.create(SERVICE, QueueSettings(name=name, **settings), queue_id)
+    return core.queues.create(SERVICE, QueueSettings(name=name, **settings), queue_id)
 
 
-def add_supervisor(services: bootstrap.Services, login_name: str, *queue_ids: int) -> User:
+def add_supervisor(core: Core, login_name: str, *queue_ids: int) -> User:
     """Create a supervisor limited to `queue_ids`, with SUPERVISOR_PASSWORD."""
     user = User(login_name, Profile.SUPERVISOR, rights=Rights(queue_ids=queue_ids))
-    return services.users.create(SERVICE, user, SUPERVISOR_PASSWORD)
+    return core.users.create(SERVICE, user, SUPERVISOR_PASSWORD)
 
 
-def add_agent(
-    services: bootstrap.Services, agent_id: int, queue_id: int, login_name: str | None = None
-) -> Agent:
+def add_agent(core: Core, agent_id: int, queue_id: int, login_name: str | None = None) -> Agent:
     """Create an agent of one queue, with a user login when `login_name` is given."""
     if login_name is not None:
-        services.users.create(SERVICE, User(login_name, Profile.TEACHER), "agent-password-1")
+        core.users.create(SERVICE, User(login_name, Profile.TEACHER), "agent-password-1")
     agent = Agent(
         agent_id, "Stieve", "Agent", f"10{agent_id:02d}", queues=(Membership(queue_id),),
         login=login_name,
     )  # fmt: skip
-    return services.agents.create(SERVICE, agent)
+    return core.agents.create(SERVICE, agent)
 
 
 def add_callback(
-    services: bootstrap.Services,
+    core: Core,
     queue_id: int,
     number: str,
     *,
@@ -94,13 +92,13 @@ def add_callback(
     request = NewCallback(
         queue_id=queue_id, phone_number=number, desired_time=desired_time, **fields
     )
-    return services.callbacks.create(SERVICE, request)
+    return core.callbacks.create(SERVICE, request)
 
 
-def reserve_for(services: bootstrap.Services, callback: Callback, agent_id: int) -> Callback:
+def reserve_for(core: Core, callback: Callback, agent_id: int) -> Callback:
     """Make a callback agent-reserved (selfCallback) for one agent, as an agent's own would be."""
     owned = callback.evolve(owner_agent_id=agent_id, self_callback=True)
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         assert tx.callbacks.update(owned, expected_version=callback.version)
     return owned.evolve(version=callback.version + 1)
 

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.states import State
 from tests.dialects.ameyo.conftest import (
     CALLBACKS,
@@ -31,16 +31,16 @@ def document_failure(callback_id: str) -> bytes:
 
 
 def test_a_delete_answers_ok_and_cancels_the_callback_through_the_engine(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
 
     response = ameyo.delete(f"{CALLBACKS}/{made.id}", headers=session)
 
     assert response.status_code == 200
     assert response.content == b'"OK"'
-    view = services.callbacks.get(SERVICE, made.id)
+    view = core.callbacks.get(SERVICE, made.id)
     assert view.callback.state is State.CANCELLED
     assert [(change.event, change.actor) for change in view.history] == [
         ("create", "service"),
@@ -49,10 +49,10 @@ def test_a_delete_answers_ok_and_cancels_the_callback_through_the_engine(
 
 
 def test_the_documented_body_naming_the_same_id_is_accepted(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
 
     response = ameyo.request(
         "DELETE", f"{CALLBACKS}/{made.id}", json={"customerCallbackId": str(made.id)},
@@ -64,10 +64,10 @@ def test_the_documented_body_naming_the_same_id_is_accepted(
 
 
 def test_a_body_naming_another_id_is_refused_and_changes_nothing(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
 
     response = ameyo.request(
         "DELETE", f"{CALLBACKS}/{made.id}", json={"customerCallbackId": str(uuid4())},
@@ -76,7 +76,7 @@ def test_a_body_naming_another_id_is_refused_and_changes_nothing(
 
     assert response.status_code == 400
     assert response.json()["info"] == '["RestApi.invalid.parameter", "customerCallbackId"]'
-    assert services.callbacks.get(SERVICE, made.id).callback.state is State.WAITING
+    assert core.callbacks.get(SERVICE, made.id).callback.state is State.WAITING
 
 
 def test_the_documents_sample_id_unknown_here_gets_the_documents_failure(
@@ -95,10 +95,10 @@ def test_the_documents_sample_id_unknown_here_gets_the_documents_failure(
 
 
 def test_a_deleted_or_finished_callback_is_unknown_to_a_second_delete(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
     assert ameyo.delete(f"{CALLBACKS}/{made.id}", headers=session).status_code == 200
 
     again = ameyo.delete(f"{CALLBACKS}/{made.id}", headers=session)
@@ -108,28 +108,26 @@ def test_a_deleted_or_finished_callback_is_unknown_to_a_second_delete(
 
 
 def test_a_callback_being_dialled_is_not_listed_and_cannot_be_deleted(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
-    with services.store.transaction() as tx:  # an agent took it: no longer Ameyo's to delete
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
+    with core.store.transaction() as tx:  # an agent took it: no longer Ameyo's to delete
         tx.callbacks.update(made.evolve(state=State.RESERVED), expected_version=made.version)
 
     response = ameyo.delete(f"{CALLBACKS}/{made.id}", headers=session)
 
     assert response.status_code == 512
     assert response.content == document_failure(str(made.id))
-    assert services.callbacks.get(SERVICE, made.id).callback.state is State.RESERVED
+    assert core.callbacks.get(SERVICE, made.id).callback.state is State.RESERVED
 
 
-def test_a_supervisor_cannot_delete_outside_its_campaigns(
-    ameyo: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
-    add_supervisor(services, "sup", 6)
-    own = add_callback(services, 6, "+33612345678")
-    foreign = add_callback(services, 7, "+33612345679")
+def test_a_supervisor_cannot_delete_outside_its_campaigns(ameyo: TestClient, core: Core) -> None:
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
+    add_supervisor(core, "sup", 6)
+    own = add_callback(core, 6, "+33612345678")
+    foreign = add_callback(core, 7, "+33612345679")
     headers = {"sessionId": login(ameyo, "sup", SUPERVISOR_PASSWORD)}
 
     refused = ameyo.delete(f"{CALLBACKS}/{foreign.id}", headers=headers)
@@ -137,27 +135,25 @@ def test_a_supervisor_cannot_delete_outside_its_campaigns(
 
     assert refused.status_code == 512
     assert refused.content == document_failure(str(foreign.id))
-    assert services.callbacks.get(SERVICE, foreign.id).callback.state is State.WAITING
+    assert core.callbacks.get(SERVICE, foreign.id).callback.state is State.WAITING
     assert accepted.status_code == 200
 
 
-def test_a_malformed_body_is_a_400(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
-) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+def test_a_malformed_body_is_a_400(ameyo: TestClient, session: dict[str, str], core: Core) -> None:
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
 
     response = ameyo.request("DELETE", f"{CALLBACKS}/{made.id}", content=b"{oops", headers=session)
 
     assert response.status_code == 400
-    assert services.callbacks.get(SERVICE, made.id).callback.state is State.WAITING
+    assert core.callbacks.get(SERVICE, made.id).callback.state is State.WAITING
 
 
 def test_a_body_above_the_limit_is_a_413_in_ameyo_shape(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the dialect's own limit answers
         for _ in range(70):

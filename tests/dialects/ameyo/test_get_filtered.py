@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.dialects.ameyo.conftest import (
     FILTERED,
@@ -35,15 +35,15 @@ def ms(moment: datetime) -> int:
 
 
 def test_the_documents_request_answers_the_documents_items(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, clock: FakeClock
+    ameyo: TestClient, session: dict[str, str], core: Core, clock: FakeClock
 ) -> None:
     """`getFiltered?limit=<n>&campaignId=<id>&offset=<n>&userIds=<ids>` (5.1.5.1, 5.1.5.2)."""
-    add_queue(services, 6, "Sales")
-    add_agent(services, 3, 6, "Stieve")
+    add_queue(core, 6, "Sales")
+    add_agent(core, 3, 6, "Stieve")
     desired = clock.now() + timedelta(hours=2)
-    mine = reserve_for(services, add_callback(services, 6, "+33612345678", desired_time=desired,
+    mine = reserve_for(core, add_callback(core, 6, "+33612345678", desired_time=desired,
                                               customer_id="42"), 3)  # fmt: skip
-    add_callback(services, 6, "+33698765432")  # nobody's: not Stieve's
+    add_callback(core, 6, "+33698765432")  # nobody's: not Stieve's
 
     response = ameyo.get(
         FILTERED,
@@ -70,10 +70,10 @@ def test_the_documents_request_answers_the_documents_items(
 
 @pytest.mark.parametrize("how", ["query", "json", "form"])
 def test_the_documented_post_reads_parameters_from_the_url_or_the_body(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, how: str
+    ameyo: TestClient, session: dict[str, str], core: Core, how: str
 ) -> None:
-    add_queue(services, 6, "Sales")
-    made = add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    made = add_callback(core, 6, "+33612345678")
     wanted = {"limit": 1, "campaignId": 6, "offset": 0}
     if how == "query":
         response = ameyo.post(FILTERED, params=wanted, headers=session)
@@ -87,10 +87,10 @@ def test_the_documented_post_reads_parameters_from_the_url_or_the_body(
 
 
 def test_a_get_body_is_read_like_a_post_body(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    add_callback(core, 6, "+33612345678")
     wanted = {"limit": "1", "campaignId": "6", "offset": "0"}
 
     response = ameyo.request(
@@ -102,12 +102,12 @@ def test_a_get_body_is_read_like_a_post_body(
 
 
 def test_the_query_string_wins_over_the_body(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
-    in_six = add_callback(services, 6, "+33612345678")
-    add_callback(services, 7, "+33612345679")
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
+    in_six = add_callback(core, 6, "+33612345678")
+    add_callback(core, 7, "+33612345679")
 
     response = ameyo.post(
         FILTERED,
@@ -120,12 +120,12 @@ def test_the_query_string_wins_over_the_body(
 
 
 def test_a_callback_without_an_agent_has_a_null_user_and_an_agent_without_login_its_id(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_agent(services, 9, 6)  # no user login
-    nobody = add_callback(services, 6, "+33612345678", customer_id="C-17")
-    agents = reserve_for(services, add_callback(services, 6, "+33612345679"), 9)
+    add_queue(core, 6, "Sales")
+    add_agent(core, 9, 6)  # no user login
+    nobody = add_callback(core, 6, "+33612345678", customer_id="C-17")
+    agents = reserve_for(core, add_callback(core, 6, "+33612345679"), 9)
 
     items = listing(ameyo, session, limit="10")
     by_id = {item["customerCallbackId"]: item for item in items}
@@ -140,14 +140,14 @@ def test_a_callback_without_an_agent_has_a_null_user_and_an_agent_without_login_
 
 
 def test_user_ids_take_a_list_repeated_or_comma_separated(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_agent(services, 3, 6, "Stieve")
-    add_agent(services, 4, 6, "Maria")
-    add_agent(services, 5, 6, "Ahmed")
+    add_queue(core, 6, "Sales")
+    add_agent(core, 3, 6, "Stieve")
+    add_agent(core, 4, 6, "Maria")
+    add_agent(core, 5, 6, "Ahmed")
     owned = {
-        name: reserve_for(services, add_callback(services, 6, f"+3361234567{agent}"), agent)
+        name: reserve_for(core, add_callback(core, 6, f"+3361234567{agent}"), agent)
         for name, agent in (("Stieve", 3), ("Maria", 4), ("Ahmed", 5))
     }
     expected = {str(owned["Stieve"].id), str(owned["Maria"].id)}
@@ -171,11 +171,11 @@ def test_user_ids_take_a_list_repeated_or_comma_separated(
 
 
 def test_limit_is_capped_at_100_and_pages_follow_callback_time_without_overlap(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, clock: FakeClock
+    ameyo: TestClient, session: dict[str, str], core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, 6, "Sales", max_per_bucket=1000)
+    add_queue(core, 6, "Sales", max_per_bucket=1000)
     made = [
-        add_callback(services, 6, f"+336123{n:05d}", desired_time=clock.now()
+        add_callback(core, 6, f"+336123{n:05d}", desired_time=clock.now()
                      + timedelta(minutes=1 + n % 7))
         for n in range(130)
     ]  # fmt: skip
@@ -193,23 +193,23 @@ def test_limit_is_capped_at_100_and_pages_follow_callback_time_without_overlap(
 
 
 def test_only_callbacks_still_scheduled_are_listed(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    kept = add_callback(services, 6, "+33612345678")
-    cancelled = add_callback(services, 6, "+33612345679")
-    services.callbacks.cancel(SERVICE, cancelled.id)
+    add_queue(core, 6, "Sales")
+    kept = add_callback(core, 6, "+33612345678")
+    cancelled = add_callback(core, 6, "+33612345679")
+    core.callbacks.cancel(SERVICE, cancelled.id)
 
     assert [i["customerCallbackId"] for i in listing(ameyo, session, limit="10")] == [str(kept.id)]
 
 
 def test_date_filters_are_inclusive_epoch_milliseconds(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, clock: FakeClock
+    ameyo: TestClient, session: dict[str, str], core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, 6, "Sales")
-    early = add_callback(services, 6, "+33612345678", desired_time=clock.now() + timedelta(hours=5))
+    add_queue(core, 6, "Sales")
+    early = add_callback(core, 6, "+33612345678", desired_time=clock.now() + timedelta(hours=5))
     clock.advance(seconds=60.0005)  # added at a time with a fraction of a millisecond
-    late = add_callback(services, 6, "+33612345679", desired_time=clock.now() + timedelta(hours=1))
+    late = add_callback(core, 6, "+33612345679", desired_time=clock.now() + timedelta(hours=1))
     added_late, scheduled_early = ms(late.created_at), ms(early.desired_time)  # type: ignore[arg-type]
 
     def ids(**filters: str) -> list[str]:
@@ -227,10 +227,10 @@ def test_date_filters_are_inclusive_epoch_milliseconds(
 
 
 def test_info_adds_what_was_given_when_the_callback_was_scheduled(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services
+    ameyo: TestClient, session: dict[str, str], core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_callback(services, 6, "+33612345678", properties={"order": "A-77", "vip": True})
+    add_queue(core, 6, "Sales")
+    add_callback(core, 6, "+33612345678", properties={"order": "A-77", "vip": True})
 
     with_info = listing(ameyo, session, info="true")
     without = listing(ameyo, session, info="false")
@@ -251,14 +251,12 @@ def test_an_unknown_campaign_is_refused_like_an_unknown_callback(
     assert response.json() == failure(512, "CallBackManager.invalid.campaign.id", "99")
 
 
-def test_a_supervisor_sees_only_the_campaigns_of_its_rights(
-    ameyo: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
-    add_supervisor(services, "sup", 6)
-    made = add_callback(services, 6, "+33612345678")
-    add_callback(services, 7, "+33612345679")
+def test_a_supervisor_sees_only_the_campaigns_of_its_rights(ameyo: TestClient, core: Core) -> None:
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
+    add_supervisor(core, "sup", 6)
+    made = add_callback(core, 6, "+33612345678")
+    add_callback(core, 7, "+33612345679")
     headers = {"sessionId": login(ameyo, "sup", SUPERVISOR_PASSWORD)}
 
     own = listing(ameyo, headers)
@@ -295,11 +293,11 @@ def test_a_supervisor_sees_only_the_campaigns_of_its_rights(
 def test_bad_parameters_are_a_400_naming_the_parameter(
     ameyo: TestClient,
     session: dict[str, str],
-    services: bootstrap.Services,
+    core: Core,
     params: dict[str, str],
     field: str,
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
 
     response = ameyo.get(FILTERED, params=params, headers=session)
 
@@ -314,9 +312,9 @@ def test_bad_parameters_are_a_400_naming_the_parameter(
     "content", [b"{not json", b'"a string"', b'{"limit": [1, 2]}', b'{"limit": {"a": 1}}']
 )
 def test_a_bad_json_body_is_a_400(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, content: bytes
+    ameyo: TestClient, session: dict[str, str], core: Core, content: bytes
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
 
     response = ameyo.post(
         FILTERED,
@@ -331,10 +329,10 @@ def test_a_bad_json_body_is_a_400(
 
 @pytest.mark.parametrize("content_type", ["application/xml", "text/plain"])
 def test_a_body_that_cannot_be_read_is_refused_rather_than_ignored(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, content_type: str
+    ameyo: TestClient, session: dict[str, str], core: Core, content_type: str
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_callback(services, 6, "+33612345678")
+    add_queue(core, 6, "Sales")
+    add_callback(core, 6, "+33612345678")
 
     response = ameyo.post(
         FILTERED,

@@ -15,8 +15,8 @@ from tests.dialects.ameyo.conftest import FILTERED, PREFIX, add_queue
 LISTING = {"limit": "1", "campaignId": "6", "offset": "0"}
 
 
-def test_the_wing_is_registered_and_mounted_at_its_prefix(services: Core) -> None:
-    wing = plugin.DIALECT.build(services)
+def test_the_wing_is_registered_and_mounted_at_its_prefix(core: Core) -> None:
+    wing = plugin.DIALECT.build(core)
 
     assert plugin.DIALECT in bootstrap.DIALECTS
     assert (plugin.DIALECT.name, plugin.DIALECT.prefix) == ("ameyo", PREFIX)
@@ -25,9 +25,9 @@ def test_the_wing_is_registered_and_mounted_at_its_prefix(services: Core) -> Non
 
 
 def test_a_session_opened_by_the_service_is_accepted_on_the_wire(
-    ameyo: TestClient, ameyo_service: AmeyoService, services: bootstrap.Services
+    ameyo: TestClient, ameyo_service: AmeyoService, core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
     session_id = ameyo_service.login("admin", ADMIN_PASSWORD)
 
     response = ameyo.get(FILTERED, params=LISTING, headers={"sessionId": session_id})

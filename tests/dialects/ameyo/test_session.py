@@ -7,6 +7,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.services.users import token_digest
 from ringback.store.tables import ameyo_sessions
 from ringback.testing import FakeClock
@@ -25,9 +26,9 @@ LISTING = {"limit": "1", "campaignId": "6", "offset": "0"}
 
 
 def test_a_login_answers_a_session_id_that_opens_the_other_calls(
-    ameyo: TestClient, services: bootstrap.Services
+    ameyo: TestClient, core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
     session_id = login(ameyo, "admin", ADMIN_PASSWORD)
 
     response = ameyo.get(FILTERED, params=LISTING, headers={"sessionId": session_id})
@@ -58,9 +59,9 @@ def test_an_unknown_user_and_a_wrong_password_answer_alike(ameyo: TestClient) ->
 
 
 def test_every_call_without_a_live_session_is_refused_with_401(
-    ameyo: TestClient, services: bootstrap.Services
+    ameyo: TestClient, core: Core
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
     calls = [
         ("GET", FILTERED, {}),
         ("GET", FILTERED, {"sessionId": ""}),
@@ -78,9 +79,9 @@ def test_every_call_without_a_live_session_is_refused_with_401(
 
 
 def test_a_session_expires_after_its_lifetime(
-    ameyo: TestClient, services: bootstrap.Services, clock: FakeClock, settings: Any
+    ameyo: TestClient, core: Core, clock: FakeClock, settings: Any
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
     headers = {"sessionId": login(ameyo, "admin", ADMIN_PASSWORD)}
     clock.advance(seconds=settings.ameyo_session_ttl_seconds - 1)
     assert ameyo.get(FILTERED, params=LISTING, headers=headers).status_code == 200
@@ -91,27 +92,27 @@ def test_a_session_expires_after_its_lifetime(
 
 
 def test_sessions_are_kept_hashed_and_survive_a_restart(
-    ameyo: TestClient, services: bootstrap.Services, settings: Any
+    ameyo: TestClient, core: Core, settings: Any
 ) -> None:
-    add_queue(services, 6, "Sales")
+    add_queue(core, 6, "Sales")
     session_id = login(ameyo, "admin", ADMIN_PASSWORD)
-    with services.store.engine.connect() as connection:
+    with core.store.engine.connect() as connection:
         stored = connection.execute(ameyo_sessions.select()).mappings().all()
     assert [row["session_hash"] for row in stored] == [token_digest(session_id)]
 
-    with TestClient(bootstrap.build_app(settings, services)) as restarted:
+    with TestClient(bootstrap.build_app(core)) as restarted:
         response = restarted.get(FILTERED, params=LISTING, headers={"sessionId": session_id})
 
     assert response.status_code == 200
 
 
-def test_a_removed_user_loses_its_sessions(ameyo: TestClient, services: bootstrap.Services) -> None:
-    add_queue(services, 6, "Sales")
-    add_supervisor(services, "sup", 6)
+def test_a_removed_user_loses_its_sessions(ameyo: TestClient, core: Core) -> None:
+    add_queue(core, 6, "Sales")
+    add_supervisor(core, "sup", 6)
     headers = {"sessionId": login(ameyo, "sup", SUPERVISOR_PASSWORD)}
     from ringback.domain.people import Principal
 
-    services.users.delete(Principal.service(), "sup")
+    core.users.delete(Principal.service(), "sup")
 
     assert ameyo.get(FILTERED, params=LISTING, headers=headers).status_code == 401
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.dialects.ameyo.conftest import (
     SUPERVISOR_PASSWORD,
@@ -23,14 +23,12 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def test_the_tenant_listing_spans_every_campaign_in_callback_time_order(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, clock: FakeClock
+    ameyo: TestClient, session: dict[str, str], core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
-    later = add_callback(services, 6, "+33612345678", desired_time=clock.now() + timedelta(hours=3))
-    sooner = add_callback(
-        services, 7, "+33612345679", desired_time=clock.now() + timedelta(hours=1)
-    )
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
+    later = add_callback(core, 6, "+33612345678", desired_time=clock.now() + timedelta(hours=3))
+    sooner = add_callback(core, 7, "+33612345679", desired_time=clock.now() + timedelta(hours=1))
 
     for response in (
         ameyo.get(TENANT, params={"limit": "10", "offset": "0"}, headers=session),
@@ -44,13 +42,13 @@ def test_the_tenant_listing_spans_every_campaign_in_callback_time_order(
 
 
 def test_the_tenant_listing_honours_paging_and_filters(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, clock: FakeClock
+    ameyo: TestClient, session: dict[str, str], core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
-    add_agent(services, 3, 7, "Stieve")
-    add_callback(services, 6, "+33612345678", desired_time=clock.now() + timedelta(hours=1))
-    owned = reserve_for(services, add_callback(services, 7, "+33612345679"), 3)
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
+    add_agent(core, 3, 7, "Stieve")
+    add_callback(core, 6, "+33612345678", desired_time=clock.now() + timedelta(hours=1))
+    owned = reserve_for(core, add_callback(core, 7, "+33612345679"), 3)
 
     page = ameyo.get(TENANT, params={"limit": "1", "offset": "1"}, headers=session)
     stieve = ameyo.get(
@@ -61,14 +59,12 @@ def test_the_tenant_listing_honours_paging_and_filters(
     assert [i["customerCallbackId"] for i in stieve.json()] == [str(owned.id)]
 
 
-def test_a_supervisor_lists_only_its_campaigns(
-    ameyo: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
-    add_supervisor(services, "sup", 7)
-    add_callback(services, 6, "+33612345678")
-    own = add_callback(services, 7, "+33612345679")
+def test_a_supervisor_lists_only_its_campaigns(ameyo: TestClient, core: Core) -> None:
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
+    add_supervisor(core, "sup", 7)
+    add_callback(core, 6, "+33612345678")
+    own = add_callback(core, 7, "+33612345679")
     headers = {"sessionId": login(ameyo, "sup", SUPERVISOR_PASSWORD)}
 
     response = ameyo.get(TENANT, params={"limit": "10", "offset": "0"}, headers=headers)
@@ -93,13 +89,13 @@ def test_limit_and_offset_are_required(ameyo: TestClient, session: dict[str, str
 
 
 def test_the_tenant_listing_honours_info_and_the_date_filters(
-    ameyo: TestClient, session: dict[str, str], services: bootstrap.Services, clock: FakeClock
+    ameyo: TestClient, session: dict[str, str], core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, 6, "Sales")
-    add_queue(services, 7, "Support")
+    add_queue(core, 6, "Sales")
+    add_queue(core, 7, "Support")
     soon = clock.now() + timedelta(hours=1)
-    add_callback(services, 6, "+33612345678", desired_time=soon, properties={"order": "A-1"})
-    add_callback(services, 7, "+33612345679", desired_time=soon + timedelta(hours=1))
+    add_callback(core, 6, "+33612345678", desired_time=soon, properties={"order": "A-1"})
+    add_callback(core, 7, "+33612345679", desired_time=soon + timedelta(hours=1))
     soon_ms = str((soon - EPOCH) // timedelta(milliseconds=1))
 
     response = ameyo.get(

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.settings import Settings
@@ -38,19 +39,17 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def gms(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def gms(settings: Settings, core: Core) -> Iterator[TestClient]:
     """A client of /genesys/1 carrying the service token."""
-    app = bootstrap.build_app(settings, services)
+    app = bootstrap.build_app(core)
     with TestClient(app, raise_server_exceptions=False) as client:
         client.headers["Authorization"] = f"Bearer {SERVICE_TOKEN}"
         yield client
 
 
-def add_service(
-    services: bootstrap.Services, name: str = "BasicCallback", **settings: Any
-) -> Queue:
+def add_service(core: Core, name: str = "BasicCallback", **settings: Any) -> Queue:
     """Create a queue (a GMS callback service) through the queue service."""
-    return services.queues.create(Principal.service(), QueueSettings(name=name, **settings))
+    return core.queues.create(Principal.service(), QueueSettings(name=name, **settings))
 
 
 def utc(*parts: int) -> datetime:

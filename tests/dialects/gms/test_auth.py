@@ -8,6 +8,7 @@ import dataclasses
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.settings import Settings
 from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
@@ -29,9 +30,9 @@ def basic(login: str, password: str) -> str:
 
 
 def test_without_credentials_the_answer_is_401_with_a_challenge(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services)
+    add_service(core)
     del gms.headers["Authorization"]
     response = gms.post(f"{BASE}/BasicCallback", json=START)
     body = error(response, SERVICE_EXCEPTION, 401)
@@ -42,35 +43,28 @@ def test_without_credentials_the_answer_is_401_with_a_challenge(
         error(response, SERVICE_EXCEPTION, 401)
 
 
-def test_basic_and_bearer_credentials_are_accepted(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    add_service(services, dedup="false")
+def test_basic_and_bearer_credentials_are_accepted(gms: TestClient, core: Core) -> None:
+    add_service(core, dedup="false")
     for header in (basic("admin", ADMIN_PASSWORD), f"Bearer {SERVICE_TOKEN}"):
         response = gms.post(f"{BASE}/BasicCallback", json=START, headers={"Authorization": header})
         assert response.status_code == 200, response.text
 
 
-def test_a_trusted_host_needs_no_credentials(
-    settings: Settings, services: bootstrap.Services
-) -> None:
-    add_service(services)
+def test_a_trusted_host_needs_no_credentials(settings: Settings, core: Core) -> None:
+    add_service(core)
     trusted = settings.model_copy(update={"trusted_hosts": ["testclient"]})
     # the wing reads its settings from the Core it is built on
-    core = dataclasses.replace(services, settings=trusted)
-    with TestClient(bootstrap.build_app(trusted, core)) as client:
+    with TestClient(bootstrap.build_app(dataclasses.replace(core, settings=trusted))) as client:
         assert client.post(f"{BASE}/BasicCallback", json=START).status_code == 200
         bad = client.post(f"{BASE}/BasicCallback", json=START, headers={"Authorization": "x y"})
         assert bad.status_code == 401  # credentials, when given, decide
 
 
-def test_a_supervisor_sees_only_the_services_of_their_queues(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    mine = add_service(services, "Mine")
-    add_service(services, "Theirs")
+def test_a_supervisor_sees_only_the_services_of_their_queues(gms: TestClient, core: Core) -> None:
+    mine = add_service(core, "Mine")
+    add_service(core, "Theirs")
     supervisor = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(mine.id,)))
-    services.users.create(Principal.service(), supervisor, password="sup-password-1")
+    core.users.create(Principal.service(), supervisor, password="sup-password-1")
     headers = {"Authorization": basic("sup", "sup-password-1")}
     assert gms.post(f"{BASE}/Mine", json=START, headers=headers).status_code == 200
     error(gms.post(f"{BASE}/Theirs", json=START, headers=headers), SERVICE_EXCEPTION, 404)
@@ -78,13 +72,13 @@ def test_a_supervisor_sees_only_the_services_of_their_queues(
 
 
 def test_a_foreign_service_is_answered_exactly_as_an_unknown_one(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    mine = add_service(services, "Mine")
-    add_service(services, "Theirs")
+    mine = add_service(core, "Mine")
+    add_service(core, "Theirs")
     theirs_id = gms.post(f"{BASE}/Theirs", json=START).json()["_id"]
     supervisor = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(mine.id,)))
-    services.users.create(Principal.service(), supervisor, password="sup-password-1")
+    core.users.create(Principal.service(), supervisor, password="sup-password-1")
     headers = {"Authorization": basic("sup", "sup-password-1")}
     for name in ("Theirs", "Nobodys"):
         calls = (

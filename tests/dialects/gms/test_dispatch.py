@@ -7,7 +7,7 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.gms.wire import callback_state
 from ringback.domain.people import Principal
 from ringback.domain.states import State
@@ -22,9 +22,9 @@ SERVICE = Principal.service()
 
 
 def test_a_scheduled_callback_is_dialled_at_its_time_and_completes(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, business_hours=("Mon-Fri 09:00-17:00",))
+    add_service(core, business_hours=("Mon-Fri 09:00-17:00",))
     response = gms.post(
         f"{BASE}/BasicCallback",
         json={"_customer_number": "5115", "_desired_time": "2026-01-05T09:30:00.000Z"},
@@ -32,18 +32,18 @@ def test_a_scheduled_callback_is_dialled_at_its_time_and_completes(
     callback_id = UUID(response.json()["_id"])
 
     def report(callback: UUID, dial_key: str, outcome: Outcome) -> None:
-        services.callbacks.record_outcome(SIMULATOR, callback, dial_key=dial_key, outcome=outcome)
+        core.callbacks.record_outcome(SIMULATOR, callback, dial_key=dial_key, outcome=outcome)
 
     config = SimulatorConfig(answer_rate=1.0, busy_rate=0.0, ring_seconds=0, handle_seconds=0)
     acd = SimulatedAcd(report, config)
-    worker = dispatcher(dispatch_service(services, clock), acd)
+    worker = dispatcher(dispatch_service(core, clock), acd)
 
     def admin_state() -> str:
         items = gms.get(ADMIN, params={"target": "BasicCallback"}).json()["BasicCallback"]
         return str(items[0]["_callback_state"]) if items else "gone"
 
     def stored_state() -> State:
-        return services.callbacks.get(SERVICE, callback_id).callback.state
+        return core.callbacks.get(SERVICE, callback_id).callback.state
 
     async def scenario() -> None:
         async with running(worker):
@@ -60,6 +60,6 @@ def test_a_scheduled_callback_is_dialled_at_its_time_and_completes(
     assert admin_state() == "SCHEDULED"
     asyncio.run(scenario())
     assert acd.delivered == [f"{callback_id}:0"]
-    callback = services.callbacks.get(SERVICE, callback_id).callback
+    callback = core.callbacks.get(SERVICE, callback_id).callback
     assert callback_state(callback.state, callback.reason) == ("COMPLETED", "AGENT_CONNECTED")
     assert admin_state() == "gone"  # no longer outstanding

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.testing import FakeClock
 from tests.dialects.gms.conftest import BASE, SERVICE_EXCEPTION, add_service, error, utc
@@ -27,10 +27,10 @@ def ask(gms: TestClient, desired: str) -> tuple[int, str]:
 
 
 def test_an_interval_across_midnight_belongs_to_the_day_it_starts(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
     add_service(
-        services, "Night", timezone="Europe/Paris", business_hours=("Mon-Fri 22:00-02:00",),
+        core, "Night", timezone="Europe/Paris", business_hours=("Mon-Fri 22:00-02:00",),
         dedup="false", reject_out_of_hours=True,
     )  # fmt: skip
     clock.set(utc(2026, 1, 9, 12, 0))  # Friday noon
@@ -45,10 +45,10 @@ def test_an_interval_across_midnight_belongs_to_the_day_it_starts(
 
 
 def test_hours_follow_the_local_clock_across_dst_changes(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
     add_service(
-        services, "Night", timezone="Europe/Paris", business_hours=("Sun 01:00-04:00",),
+        core, "Night", timezone="Europe/Paris", business_hours=("Sun 01:00-04:00",),
         dedup="false", reject_out_of_hours=True,
     )  # fmt: skip
     clock.set(utc(2026, 3, 28, 12, 0))
@@ -64,17 +64,17 @@ def test_hours_follow_the_local_clock_across_dst_changes(
 
 
 def test_availability_buckets_on_the_spring_forward_night(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
     queue = add_service(
-        services, "Night", timezone="Europe/Paris", business_hours=("Sun 00:00-06:00",),
+        core, "Night", timezone="Europe/Paris", business_hours=("Sun 00:00-06:00",),
         bucket_minutes=60, max_per_bucket=3,
     )  # fmt: skip
     clock.set(utc(2026, 3, 28, 12, 0))
     response = gms.post(
         f"{BASE}/Night", json={"_customer_number": "5115", "_desired_time": "2026-03-29T01:20:00Z"}
     )
-    booked = services.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
+    booked = core.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
     assert booked.queue_id == queue.id
     slots = gms.get(f"{BASE}/Night/availability", params={"timestamp": "2026-03-29T01:20:00Z"})
     # The window 00:20Z..02:20Z holds the local buckets 01:00 CET (00:00Z), 03:00 CEST (01:00Z:

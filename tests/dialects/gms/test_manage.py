@@ -7,7 +7,7 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.states import State
 from ringback.services.callbacks import NewCallback
@@ -34,17 +34,17 @@ def start(gms: TestClient, service: str = "BasicCallback", **fields: Any) -> str
     return request_id
 
 
-def state_of(services: bootstrap.Services, request_id: str) -> State:
-    return services.callbacks.get(SERVICE, UUID(request_id)).callback.state
+def state_of(core: Core, request_id: str) -> State:
+    return core.callbacks.get(SERVICE, UUID(request_id)).callback.state
 
 
-def test_cancel_as_the_document_shows(gms: TestClient, services: bootstrap.Services) -> None:
-    add_service(services)
+def test_cancel_as_the_document_shows(gms: TestClient, core: Core) -> None:
+    add_service(core)
     request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
     response = gms.delete(f"{BASE}/BasicCallback/{request_id}")
     assert response.status_code == 200
     assert response.content == b""
-    assert state_of(services, request_id) is State.CANCELLED
+    assert state_of(core, request_id) is State.CANCELLED
     body = error(gms.delete(f"{BASE}/BasicCallback/{request_id}"), CALLBACK_EXCEPTION)
     assert body == {
         "message": f"No such request to cancel : [{request_id}]",
@@ -53,39 +53,39 @@ def test_cancel_as_the_document_shows(gms: TestClient, services: bootstrap.Servi
 
 
 def test_cancel_refuses_unknown_foreign_and_processing_requests(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services)
-    add_service(services, "Other")
+    add_service(core)
+    add_service(core, "Other")
     other = start(gms, "Other")
     for request_id in ("a550a12e-ca77-4146-98d0-58960e0939f7", "not-a-uuid", other):
         body = error(gms.delete(f"{BASE}/BasicCallback/{request_id}"), CALLBACK_EXCEPTION)
         assert body["message"] == f"No such request to cancel : [{request_id}]"
-    assert state_of(services, other) is State.WAITING
+    assert state_of(core, other) is State.WAITING
     processing = start(gms)
-    _move(services, processing, State.DIALING)
+    _move(core, processing, State.DIALING)
     body = error(gms.delete(f"{BASE}/BasicCallback/{processing}"), CALLBACK_EXCEPTION)
     assert body["message"] == f"No such request to cancel : [{processing}]"
-    assert state_of(services, processing) is State.DIALING
+    assert state_of(core, processing) is State.DIALING
 
 
-def _move(services: bootstrap.Services, request_id: str, state: State) -> None:
+def _move(core: Core, request_id: str, state: State) -> None:
     """Put a stored callback in `state` as the dispatcher would (tests only)."""
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         callback = tx.callbacks.get(UUID(request_id))
         assert callback is not None
         assert tx.callbacks.update(callback.evolve(state=state))
 
 
-def test_reschedule_as_the_document_shows(gms: TestClient, services: bootstrap.Services) -> None:
-    add_service(services, business_hours=("Mon-Fri 09:00-17:00",), max_per_bucket=5, dedup="false")
+def test_reschedule_as_the_document_shows(gms: TestClient, core: Core) -> None:
+    add_service(core, business_hours=("Mon-Fri 09:00-17:00",), max_per_bucket=5, dedup="false")
     request_id = start(gms, _desired_time="2026-01-05T10:00:00.000Z")
     response = gms.put(
         f"{BASE}/BasicCallback/{request_id}", json={"_new_desired_time": "2026-01-05T15:05:00.000Z"}
     )
     assert response.status_code == 200, response.text
     assert response.content == b""
-    callback = services.callbacks.get(SERVICE, UUID(request_id)).callback
+    callback = core.callbacks.get(SERVICE, UUID(request_id)).callback
     assert callback.desired_time == utc(2026, 1, 5, 15, 5)
     assert callback.state is State.SCHEDULED
     for _ in range(5):
@@ -106,13 +106,13 @@ def test_reschedule_as_the_document_shows(gms: TestClient, services: bootstrap.S
     assert slots["2026-01-05T16:55:00.000Z"] == 3
     assert slots["2026-01-05T16:25:00.000Z"] == 5
     assert max(slots) == "2026-01-05T16:55:00.000Z"  # the office closes at 17:00
-    assert services.callbacks.get(SERVICE, UUID(request_id)).callback.desired_time == utc(
+    assert core.callbacks.get(SERVICE, UUID(request_id)).callback.desired_time == utc(
         2026, 1, 5, 15, 5
     )
 
 
-def test_reschedule_refusals(gms: TestClient, services: bootstrap.Services) -> None:
-    add_service(services, business_hours=("Mon-Fri 09:00-17:00",))
+def test_reschedule_refusals(gms: TestClient, core: Core) -> None:
+    add_service(core, business_hours=("Mon-Fri 09:00-17:00",))
     request_id = start(gms, _desired_time="2026-01-05T10:00:00.000Z")
     url = f"{BASE}/BasicCallback/{request_id}"
     body = error(gms.put(url, json={}), EXCEPTION_AVAILABILITY)
@@ -130,9 +130,9 @@ def test_reschedule_refusals(gms: TestClient, services: bootstrap.Services) -> N
 
 
 def test_query_by_customer_number_lists_the_outstanding_requests(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services, default_country="FR", dedup="false")
+    add_service(core, default_country="FR", dedup="false")
     first = start(gms, _customer_number="06 12 34 56 78", _desired_time="2026-01-05T15:10:00.000Z")
     now = start(gms, _customer_number="+33612345678")
     cancelled = start(gms, _customer_number="0612345678")
@@ -156,17 +156,15 @@ def test_query_by_customer_number_lists_the_outstanding_requests(
     assert body["message"] == "customer_number is required"
 
 
-def test_availability_as_the_document_shows(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_availability_as_the_document_shows(gms: TestClient, core: Core, clock: FakeClock) -> None:
     queue = add_service(
-        services, business_hours=("Sat 08:00-10:00",), bucket_minutes=15, max_per_bucket=5
+        core, business_hours=("Sat 08:00-10:00",), bucket_minutes=15, max_per_bucket=5
     )
     clock.set(utc(2013, 6, 14, 12, 0))
     for minute, number in ((0, "5115"), (15, "5116")):
         desired = utc(2013, 6, 15, 9, minute)
         request = NewCallback(queue_id=queue.id, phone_number=number, desired_time=desired)
-        services.callbacks.create(SERVICE, request)
+        core.callbacks.create(SERVICE, request)
     url = f"{BASE}/BasicCallback/availability"
     response = gms.get(url, params={"timestamp": "2013-06-15T09:00:00.000Z"})
     assert response.status_code == 200, response.text
@@ -190,9 +188,9 @@ def test_availability_as_the_document_shows(
 
 
 def test_availability_defaults_to_now_and_shows_only_the_future(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, bucket_minutes=30, max_per_bucket=2)
+    add_service(core, bucket_minutes=30, max_per_bucket=2)
     clock.set(utc(2026, 1, 5, 9, 10))
     response = gms.get(f"{BASE}/BasicCallback/availability")
     assert response.status_code == 200, response.text
@@ -202,10 +200,10 @@ def test_availability_defaults_to_now_and_shows_only_the_future(
 
 
 def test_the_admin_view_lists_each_services_requests_due_in_the_window(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, "BasicCallback", dedup="false", ttl_seconds=3600)
-    add_service(services, "Other")
+    add_service(core, "BasicCallback", dedup="false", ttl_seconds=3600)
+    add_service(core, "Other")
     soon = start(gms, _desired_time="2026-01-05T12:00:00.000Z")
     now = start(gms)
     start(gms, _desired_time="2026-01-07T12:00:00.000Z")  # beyond the next 24 hours
@@ -238,20 +236,20 @@ def test_the_admin_view_lists_each_services_requests_due_in_the_window(
 
 
 def test_reschedule_refuses_requests_in_flight_and_cancel_takes_routing_ones(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services, dedup="false", max_per_bucket=4)
+    add_service(core, dedup="false", max_per_bucket=4)
     for state in (State.DISPATCHING, State.OFFERED, State.RESERVED, State.DIALING):
         request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
-        _move(services, request_id, state)
+        _move(core, request_id, state)
         url = f"{BASE}/BasicCallback/{request_id}"
         body = error(gms.put(url, json={"_new_desired_time": "2026-01-05T16:00:00Z"}),
                      EXCEPTION_AVAILABILITY)  # fmt: skip
         assert body["message"] == f"No such request to reschedule : [{request_id}]"
-        assert state_of(services, request_id) is state
+        assert state_of(core, request_id) is state
         if state is State.RESERVED:  # ROUTING: GMS still cancels it, and its place is freed
             assert gms.delete(url).status_code == 200
-            assert state_of(services, request_id) is State.CANCELLED
+            assert state_of(core, request_id) is State.CANCELLED
     availability = gms.get(f"{BASE}/BasicCallback/availability",
                            params={"timestamp": "2026-01-05T15:00:00.000Z"})  # fmt: skip
     assert availability.status_code == 200, availability.text
@@ -259,23 +257,23 @@ def test_reschedule_refuses_requests_in_flight_and_cancel_takes_routing_ones(
 
 
 def test_a_reschedule_to_a_past_time_is_a_reschedule_to_now(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, ttl_seconds=3600)
+    add_service(core, ttl_seconds=3600)
     clock.set(utc(2026, 1, 5, 10, 0))
     request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
     response = gms.put(f"{BASE}/BasicCallback/{request_id}",
                        json={"_new_desired_time": "2026-01-01T08:00:00.000Z"})  # fmt: skip
     assert response.status_code == 200, response.text
-    callback = services.callbacks.get(SERVICE, UUID(request_id)).callback
+    callback = core.callbacks.get(SERVICE, UUID(request_id)).callback
     assert (callback.state, callback.desired_time) == (State.WAITING, None)
     assert callback.expires_at == utc(2026, 1, 5, 11, 0)
 
 
 def test_times_and_limits_out_of_range_are_refused_in_each_operations_shape(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services)
+    add_service(core)
     request_id = start(gms, _desired_time="2026-01-05T15:00:00.000Z")
     for at in ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59Z"):
         response = gms.get(f"{BASE}/BasicCallback/availability", params={"timestamp": at})
@@ -286,5 +284,5 @@ def test_times_and_limits_out_of_range_are_refused_in_each_operations_shape(
     for limit in ("²", "-1", "1.5", "1e3"):
         body = error(gms.get(ADMIN, params={"max": limit}), SERVICE_EXCEPTION)
         assert body["message"].startswith("max must be a positive integer"), body
-    callback = services.callbacks.get(SERVICE, UUID(request_id)).callback
+    callback = core.callbacks.get(SERVICE, UUID(request_id)).callback
     assert callback.desired_time == utc(2026, 1, 5, 15, 0)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.states import State
 from ringback.services.ports import CallbackQuery
@@ -34,15 +34,15 @@ DOC_EXAMPLE = {
 
 
 def test_the_documents_scheduled_example_answers_its_id(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, "request-callback")
+    add_service(core, "request-callback")
     clock.set(utc(2013, 6, 17, 8, 0))
     response = gms.post(f"{BASE}/request-callback", json=DOC_EXAMPLE)
     assert response.status_code == 200, response.text
     body = response.json()
     assert list(body) == ["_id"]
-    callback = services.callbacks.get(SERVICE, UUID(body["_id"])).callback
+    callback = core.callbacks.get(SERVICE, UUID(body["_id"])).callback
     assert callback.state is State.SCHEDULED
     assert callback.desired_time == utc(2013, 6, 17, 10, 25)
     assert callback.customer_number == "5115"
@@ -53,10 +53,8 @@ def test_the_documents_scheduled_example_answers_its_id(
     }
 
 
-def test_an_immediate_request_carries_the_confirmation_dialog(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    add_service(services)
+def test_an_immediate_request_carries_the_confirmation_dialog(gms: TestClient, core: Core) -> None:
+    add_service(core)
     response = gms.post(f"{BASE}/BasicCallback", json={"_customer_number": "5115", "ticket": "42"})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -65,26 +63,26 @@ def test_an_immediate_request_carries_the_confirmation_dialog(
     assert body["Action"] == "ConfirmationDialog"
     assert body["Text"] == "You will receive the call shortly"
     assert body["OkTitle"] == "Ok"
-    callback = services.callbacks.get(SERVICE, UUID(body["_id"])).callback
+    callback = core.callbacks.get(SERVICE, UUID(body["_id"])).callback
     assert callback.state is State.WAITING
     assert callback.properties == {"ticket": "42"}
 
 
-def test_a_form_body_is_read_like_json(gms: TestClient, services: bootstrap.Services) -> None:
-    add_service(services)
+def test_a_form_body_is_read_like_json(gms: TestClient, core: Core) -> None:
+    add_service(core)
     form = {"_customer_number": "5115", "_desired_time": "2026-01-05T10:00:00.000Z", "vip": "yes"}
     response = gms.post(f"{BASE}/BasicCallback", data=form)
     assert response.status_code == 200, response.text
-    callback = services.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
+    callback = core.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
     assert callback.desired_time == utc(2026, 1, 5, 10, 0)
     assert callback.properties == {"vip": "yes"}
 
 
-def test_the_service_is_found_by_an_alias(gms: TestClient, services: bootstrap.Services) -> None:
-    queue = add_service(services, "sales", aliases=("sales callback",))
+def test_the_service_is_found_by_an_alias(gms: TestClient, core: Core) -> None:
+    queue = add_service(core, "sales", aliases=("sales callback",))
     response = gms.post(f"{BASE}/sales callback", json={"_customer_number": "5115"})
     assert response.status_code == 200, response.text
-    callback = services.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
+    callback = core.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
     assert callback.queue_id == queue.id
 
 
@@ -95,10 +93,8 @@ def test_an_unknown_service_is_not_found(gms: TestClient) -> None:
     assert "nope" in body["message"]
 
 
-def test_bad_requests_get_the_service_exception(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    add_service(services)
+def test_bad_requests_get_the_service_exception(gms: TestClient, core: Core) -> None:
+    add_service(core)
     cases = [
         ({}, "_customer_number is required"),
         ({"_customer_number": "  "}, "_customer_number is required"),
@@ -116,13 +112,13 @@ def test_bad_requests_get_the_service_exception(
         error(response, SERVICE_EXCEPTION)
     big = {"_customer_number": "5115", "blob": "x" * 70_000}
     assert gms.post(f"{BASE}/BasicCallback", json=big).status_code in (400, 413)
-    assert services.callbacks.find(SERVICE, CallbackQuery()).total == 0
+    assert core.callbacks.find(SERVICE, CallbackQuery()).total == 0
 
 
 def test_a_number_in_the_exceptions_is_refused_as_the_document_shows(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services, number_exceptions=("123.*",))
+    add_service(core, number_exceptions=("123.*",))
     body = error(gms.post(f"{BASE}/BasicCallback", json={"_customer_number": "12345"}),
                  SERVICE_EXCEPTION)  # fmt: skip
     assert body == {
@@ -132,10 +128,8 @@ def test_a_number_in_the_exceptions_is_refused_as_the_document_shows(
     }
 
 
-def test_closed_hours_answer_the_closed_reason(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    add_service(services, business_hours=("Mon-Fri 09:00-17:00",), reject_out_of_hours=True)
+def test_closed_hours_answer_the_closed_reason(gms: TestClient, core: Core) -> None:
+    add_service(core, business_hours=("Mon-Fri 09:00-17:00",), reject_out_of_hours=True)
     saturday = {"_customer_number": "5115", "_desired_time": "2026-01-10T10:00:00.000Z"}
     body = error(gms.post(f"{BASE}/BasicCallback", json=saturday), SERVICE_EXCEPTION)
     assert body["message"] == '{"status":"closed","reason":"closed_day_of_week"}'
@@ -146,22 +140,20 @@ def test_closed_hours_answer_the_closed_reason(
 
 
 def test_an_immediate_request_out_of_hours_is_deferred_when_the_service_defers(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, business_hours=("Mon-Fri 09:00-17:00",))
+    add_service(core, business_hours=("Mon-Fri 09:00-17:00",))
     clock.set(utc(2026, 1, 5, 20, 0))
     response = gms.post(f"{BASE}/BasicCallback", json={"_customer_number": "5115"})
     assert response.status_code == 200, response.text
     assert response.json()["Text"] == "You will receive the call when the office opens"
-    callback = services.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
+    callback = core.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
     assert callback.state is State.SCHEDULED
     assert callback.next_action_at == utc(2026, 1, 6, 9, 0)
 
 
-def test_beyond_the_horizon_and_duplicates_are_refused(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    add_service(services, horizon="1w", dedup="strict")
+def test_beyond_the_horizon_and_duplicates_are_refused(gms: TestClient, core: Core) -> None:
+    add_service(core, horizon="1w", dedup="strict")
     late = {"_customer_number": "5115", "_desired_time": "2026-01-13T09:00:00.000Z"}
     body = error(gms.post(f"{BASE}/BasicCallback", json=late), SERVICE_EXCEPTION)
     assert body["message"] == "_desired_time is beyond the queue's horizon of 1w"
@@ -171,8 +163,8 @@ def test_beyond_the_horizon_and_duplicates_are_refused(
     assert "already has 1 open callbacks" in body["message"]
 
 
-def test_a_full_bucket_proposes_time_slots(gms: TestClient, services: bootstrap.Services) -> None:
-    add_service(services, bucket_minutes=15, max_per_bucket=5, dedup="false")
+def test_a_full_bucket_proposes_time_slots(gms: TestClient, core: Core) -> None:
+    add_service(core, bucket_minutes=15, max_per_bucket=5, dedup="false")
     at = {"_customer_number": "5115", "_desired_time": "2026-01-05T15:30:00.000Z"}
     for _ in range(5):
         assert gms.post(f"{BASE}/BasicCallback", json=at).status_code == 200
@@ -196,9 +188,9 @@ def test_a_full_bucket_proposes_time_slots(gms: TestClient, services: bootstrap.
 
 
 def test_a_full_bucket_refuses_an_immediate_request_naming_the_instant(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, max_per_bucket=1)
+    add_service(core, max_per_bucket=1)
     clock.set(utc(2026, 1, 5, 9, 3, 29, 952000))
     assert gms.post(f"{BASE}/BasicCallback", json={"_customer_number": "5115"}).status_code == 200
     body = error(gms.post(f"{BASE}/BasicCallback", json={"_customer_number": "5116"}),
@@ -210,9 +202,9 @@ def test_a_full_bucket_refuses_an_immediate_request_naming_the_instant(
 
 
 def test_hostile_bodies_and_times_get_the_service_exception_and_store_nothing(
-    gms: TestClient, services: bootstrap.Services
+    gms: TestClient, core: Core
 ) -> None:
-    add_service(services)
+    add_service(core)
     json_type = {"content-type": "application/json"}
     raw_bodies = {
         b"[" * 20_000: "nested too deeply",
@@ -227,28 +219,26 @@ def test_hostile_bodies_and_times_get_the_service_exception_and_store_nothing(
         payload = {"_customer_number": "5115", "_desired_time": desired}
         body = error(gms.post(f"{BASE}/BasicCallback", json=payload), SERVICE_EXCEPTION)
         assert desired in body["message"], body
-    assert services.callbacks.find(SERVICE, CallbackQuery()).total == 0
+    assert core.callbacks.find(SERVICE, CallbackQuery()).total == 0
 
 
 def test_a_desired_time_already_past_is_an_immediate_request(
-    gms: TestClient, services: bootstrap.Services, clock: FakeClock
+    gms: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_service(services, ttl_seconds=3600)
+    add_service(core, ttl_seconds=3600)
     clock.set(utc(2026, 1, 5, 10, 0))
     payload = {"_customer_number": "5115", "_desired_time": "2026-01-03T10:00:00.000Z"}
     response = gms.post(f"{BASE}/BasicCallback", json=payload)
     assert response.status_code == 200, response.text
     assert response.json()["Action"] == "ConfirmationDialog"
-    callback = services.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
+    callback = core.callbacks.get(SERVICE, UUID(response.json()["_id"])).callback
     assert callback.state is State.WAITING
     assert callback.desired_time is None
     assert callback.expires_at == utc(2026, 1, 5, 11, 0)  # dated from now, not from two days ago
 
 
-def test_wrong_paths_methods_and_sizes_answer_in_the_gms_shape(
-    gms: TestClient, services: bootstrap.Services
-) -> None:
-    add_service(services)
+def test_wrong_paths_methods_and_sizes_answer_in_the_gms_shape(gms: TestClient, core: Core) -> None:
+    add_service(core)
     response = gms.patch(f"{BASE}/BasicCallback/a550a12e-ca77-4146-98d0-58960e0939f7")
     assert error(response, SERVICE_EXCEPTION, 405)["message"] == "Method Not Allowed"
     assert "DELETE" in response.headers["allow"]
@@ -266,4 +256,4 @@ def test_wrong_paths_methods_and_sizes_answer_in_the_gms_shape(
         f"{BASE}/BasicCallback", content=chunks(), headers={"content-type": "application/json"}
     )
     assert "larger than" in error(response, SERVICE_EXCEPTION, 413)["message"]
-    assert services.callbacks.find(SERVICE, CallbackQuery()).total == 0
+    assert core.callbacks.find(SERVICE, CallbackQuery()).total == 0

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.settings import Settings
@@ -34,15 +35,15 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def uccx(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def uccx(settings: Settings, core: Core) -> Iterator[TestClient]:
     """A client of /callbackmanagement from a trusted host."""
-    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+    with TestClient(bootstrap.build_app(core), raise_server_exceptions=False) as c:
         yield c
 
 
-def add_queue(services: bootstrap.Services, name: str = "Main", **settings: Any) -> Queue:
+def add_queue(core: Core, name: str = "Main", **settings: Any) -> Queue:
     """Create a CSQ through the queue service."""
-    return services.queues.create(Principal.service(), QueueSettings(name=name, **settings))
+    return core.queues.create(Principal.service(), QueueSettings(name=name, **settings))
 
 
 def call(client: TestClient, operation: str, **params: str) -> str:

@@ -19,6 +19,7 @@ import httpx2
 import uvicorn
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.callbacks import Callback
 from ringback.settings import Settings
 from ringback.simulate import uccx as simulate_uccx
@@ -50,10 +51,10 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 @dataclass
 class Ringback:
-    """A running ringback server and the services behind it."""
+    """A running ringback server and the core behind it."""
 
     base: str
-    services: bootstrap.Services
+    core: Core
 
     def call(self, operation: str, **params: str) -> str:
         """GET a UCCX operation as the admin; return the XML answer."""
@@ -75,7 +76,7 @@ class Ringback:
 
     def record(self, external_id: str) -> Callback:
         """Return the stored callback of a UCCX record id."""
-        with self.services.store.transaction(read_only=True) as tx:
+        with self.core.store.transaction(read_only=True) as tx:
             found = tx.callbacks.get_by_external_id(external_id)
         assert found is not None, external_id
         return found
@@ -116,11 +117,11 @@ def running_ringback(database_url: str) -> Iterator[Ringback]:
     """Serve ringback (API and dispatcher, real clock) on a free port for the block."""
     settings = loop_settings(database_url)
     engine = build_engine(database_url)
-    services = bootstrap.build_services(settings, engine=engine)
-    bootstrap.prepare(settings, services)
+    core = bootstrap.build_core(settings, engine=engine)
+    bootstrap.prepare(core)
     port = free_port()
     config = uvicorn.Config(
-        bootstrap.build_app(settings, services), host="127.0.0.1", port=port,
+        bootstrap.build_app(core), host="127.0.0.1", port=port,
         log_level="warning", lifespan="on",
     )  # fmt: skip
     server = uvicorn.Server(config)
@@ -128,7 +129,7 @@ def running_ringback(database_url: str) -> Iterator[Ringback]:
     thread.start()
     try:
         wait_for(lambda: server.started, STARTUP_SECONDS, "ringback to start")
-        yield Ringback(f"http://127.0.0.1:{port}", services)
+        yield Ringback(f"http://127.0.0.1:{port}", core)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -8,7 +8,7 @@ import defusedxml.ElementTree as SafeXml
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.states import Reason, State
 from ringback.services.callbacks import NewCallback
@@ -17,23 +17,21 @@ from tests.api.helpers import claim_due
 from tests.dialects.uccx.conftest import ADD_EXAMPLE, add_queue, answer, call, failed
 
 
-def _stored(services: bootstrap.Services, external_id: str = "12346"):  # type: ignore[no-untyped-def]
-    with services.store.transaction() as tx:
+def _stored(core: Core, external_id: str = "12346"):  # type: ignore[no-untyped-def]
+    with core.store.transaction() as tx:
         return tx.callbacks.get_by_external_id(external_id)
 
 
 @pytest.fixture
-def main(services: bootstrap.Services) -> None:
-    add_queue(services, "Main", aliases=("Sales",))
+def main(core: Core) -> None:
+    add_queue(core, "Main", aliases=("Sales",))
 
 
 @pytest.mark.usefixtures("main")
-def test_addrecord_keeps_every_documented_field(
-    uccx: TestClient, services: bootstrap.Services
-) -> None:
+def test_addrecord_keeps_every_documented_field(uccx: TestClient, core: Core) -> None:
     text = call(uccx, "addrecord", **ADD_EXAMPLE)
     assert text == answer("Record with id 12346  was added to the list.")
-    callback = _stored(services)
+    callback = _stored(core)
     assert callback.state is State.WAITING
     assert callback.customer_number == "1233457"
     assert callback.queue_start_time == datetime.fromtimestamp(123243242.342, UTC)
@@ -46,9 +44,9 @@ def test_addrecord_keeps_every_documented_field(
 
 
 @pytest.mark.usefixtures("main")
-def test_addrecord_finds_the_csq_by_alias(uccx: TestClient, services: bootstrap.Services) -> None:
+def test_addrecord_finds_the_csq_by_alias(uccx: TestClient, core: Core) -> None:
     call(uccx, "addrecord", id="1", dnis="5115", targetcsq="Sales")
-    assert _stored(services, "1").queue_id == 1
+    assert _stored(core, "1").queue_id == 1
 
 
 @pytest.mark.usefixtures("main")
@@ -113,21 +111,19 @@ def test_getrecords_with_no_record_is_an_empty_list(uccx: TestClient) -> None:
 
 @pytest.mark.usefixtures("main")
 def test_getrecords_stays_well_formed_whatever_another_dialect_stored(
-    uccx: TestClient, services: bootstrap.Services
+    uccx: TestClient, core: Core
 ) -> None:
     # The native API takes a prompt UCCX never could send: XML 1.0 cannot hold \x01 at all.
     request = NewCallback(queue_id=1, phone_number="5115", prompt="bell\x01.wav<&>")
-    services.callbacks.create(Principal.service(), request)
+    core.callbacks.create(Principal.service(), request)
     text = call(uccx, "getrecords")
     assert "<prompt>bell\ufffd.wav&lt;&amp;&gt;</prompt>" in text
     assert SafeXml.fromstring(text.encode()).find("callbackrecords/record/prompt") is not None
 
 
 @pytest.mark.usefixtures("main")
-def test_getrecords_filters_by_status_and_csq(
-    uccx: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, "Support")
+def test_getrecords_filters_by_status_and_csq(uccx: TestClient, core: Core) -> None:
+    add_queue(core, "Support")
     call(uccx, "addrecord", id="1", dnis="5115", targetcsq="Main")
     call(uccx, "addrecord", id="2", dnis="5116", targetcsq="Main")
     call(uccx, "addrecord", id="3", dnis="5117", targetcsq="Support")
@@ -146,62 +142,58 @@ def test_getrecords_filters_by_status_and_csq(
 @pytest.mark.usefixtures("main")
 @pytest.mark.parametrize(("status", "shown"), [("REQUESTED", "REQUESTED"), ("QUEUED", "QUEUED")])
 def test_requested_and_queued_read_back_as_reported(
-    uccx: TestClient, services: bootstrap.Services, status: str, shown: str
+    uccx: TestClient, core: Core, status: str, shown: str
 ) -> None:
     call(uccx, "addrecord", **ADD_EXAMPLE)
     text = call(uccx, "updaterecord", id="12346", status=status, agentid="a1")
     assert text == answer(f"Record with id 12346 was updated to status {shown}")
-    callback = _stored(services)
+    callback = _stored(core)
     assert (callback.state, callback.telephony_status) == (State.OFFERED, shown)
     assert f"<status>{shown}</status>" in call(uccx, "getrecords")
 
 
 @pytest.mark.usefixtures("main")
 def test_a_dispatched_record_walks_to_completion(
-    uccx: TestClient, services: bootstrap.Services, clock: FakeClock
+    uccx: TestClient, core: Core, clock: FakeClock
 ) -> None:
     call(uccx, "addrecord", **ADD_EXAMPLE)
-    claim_due(services, clock)
+    claim_due(core, clock)
     assert "<status>PROCESSING</status>" in call(uccx, "getrecords")
     steps = [("REQUESTED", State.OFFERED), ("QUEUED", State.OFFERED),
              ("AGENTACKNOWLEDGED", State.RESERVED), ("DIALING", State.DIALING),
              ("COMPLETED", State.COMPLETED)]  # fmt: skip
     for status, state in steps:
         call(uccx, "updaterecord", id="12346", status=status, agentid="agent7")
-        assert _stored(services).state is state, status
-    callback = _stored(services)
+        assert _stored(core).state is state, status
+    callback = _stored(core)
     assert callback.lease is None
     assert (callback.attempts, callback.reason) == (1, Reason.COMPLETED)
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         history = tx.events.for_callback(callback.id)
     assert {"status": "DIALINGTARGET", "agentid": "agent7"} in [h.detail for h in history]
 
 
 @pytest.mark.usefixtures("main")
-def test_the_dialing_slip_is_answered_with_dialingtarget(
-    uccx: TestClient, services: bootstrap.Services
-) -> None:
+def test_the_dialing_slip_is_answered_with_dialingtarget(uccx: TestClient, core: Core) -> None:
     call(uccx, "addrecord", **ADD_EXAMPLE)
     call(uccx, "updaterecord", id="12346", status="AGENTACKNOWLEDGED")
     text = call(uccx, "updaterecord", id="12346", status="DIALING")
     assert text == answer("Record with id 12346 was updated to status DIALINGTARGET")
-    assert _stored(services).telephony_status == "DIALINGTARGET"
+    assert _stored(core).telephony_status == "DIALINGTARGET"
 
 
 @pytest.mark.usefixtures("main")
-def test_failures_retry_then_exceed_the_attempts(
-    uccx: TestClient, services: bootstrap.Services
-) -> None:
+def test_failures_retry_then_exceed_the_attempts(uccx: TestClient, core: Core) -> None:
     call(uccx, "addrecord", **ADD_EXAMPLE)
     for number, status in enumerate(["AGENTABANDONED", "IVR_FAILURE"], start=1):
         call(uccx, "updaterecord", id="12346", status="REQUESTED")
         call(uccx, "updaterecord", id="12346", status=status)
-        callback = _stored(services)
+        callback = _stored(core)
         assert (callback.state, callback.attempts) == (State.WAITING, number)
         assert "<status>RETRY</status>" in call(uccx, "getrecords")
     call(uccx, "updaterecord", id="12346", status="QUEUED")
     call(uccx, "updaterecord", id="12346", status="RETRY")
-    callback = _stored(services)
+    callback = _stored(core)
     assert (callback.state, callback.reason) == (State.FAILED, Reason.MAX_ATTEMPTS)
 
 
@@ -236,11 +228,11 @@ def test_a_finished_record_refuses_further_statuses(uccx: TestClient) -> None:
 
 
 @pytest.mark.usefixtures("main")
-def test_removerecord_cancels(uccx: TestClient, services: bootstrap.Services) -> None:
+def test_removerecord_cancels(uccx: TestClient, core: Core) -> None:
     call(uccx, "addrecord", **ADD_EXAMPLE)
     text = call(uccx, "removerecord", id="12346")
     assert text == answer("Record with id 12346  was removed from the list.")
-    assert _stored(services).state is State.CANCELLED
+    assert _stored(core).state is State.CANCELLED
     assert "<record>" not in call(uccx, "getrecords")
     assert "cannot cancel" in failed(call(uccx, "removerecord", id="12346"))
     assert "does not exist" in failed(call(uccx, "removerecord", id="777"))

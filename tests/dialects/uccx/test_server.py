@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import __version__, bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.settings import Settings
 from ringback.testing import FakeClock
@@ -23,9 +24,9 @@ def _basic(login: str, password: str) -> str:
 
 
 def test_checkserverstatus_shows_the_documented_elements(
-    uccx: TestClient, services: bootstrap.Services, clock: FakeClock
+    uccx: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services)
+    add_queue(core)
     call(uccx, "addrecord", **ADD_EXAMPLE)
     clock.set(datetime(2026, 7, 1, 12, 16, 36, tzinfo=UTC))  # summer time in Paris: UTC+2
     assert call(uccx, "checkserverstatus") == answer(
@@ -47,10 +48,10 @@ def test_midnight_and_noon_read_as_twelve(uccx: TestClient, clock: FakeClock) ->
 
 
 def test_checkcsqstatus_follows_the_switch_and_the_hours(
-    uccx: TestClient, services: bootstrap.Services, clock: FakeClock
+    uccx: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, "Main", business_hours=("Mon-Fri 09:00-17:00",))
-    add_queue(services, "Off", accepting_callbacks=False)
+    add_queue(core, "Main", business_hours=("Mon-Fri 09:00-17:00",))
+    add_queue(core, "Off", accepting_callbacks=False)
     assert call(uccx, "checkcsqstatus", csq="Main") == answer(
         "", 0,
         "\t<AcceptingCallbacks>true</AcceptingCallbacks>",
@@ -94,10 +95,10 @@ def test_authenticateuser_stops_answering_after_repeated_wrong_passwords(
     assert "<Authenticated>true<" in call(uccx, "authenticateuser", token=good)
 
 
-def test_getcsqlist_lists_the_csq_names(uccx: TestClient, services: bootstrap.Services) -> None:
+def test_getcsqlist_lists_the_csq_names(uccx: TestClient, core: Core) -> None:
     assert call(uccx, "getcsqlist") == answer("", 0, "\t<csqs></csqs>")
-    add_queue(services, "Main")
-    add_queue(services, "Support")
+    add_queue(core, "Main")
+    add_queue(core, "Support")
     assert call(uccx, "getcsqlist") == answer(
         "", 0, "\t<csqs>", "\t\t<csq>Main</csq>", "\t\t<csq>Support</csq>", "\t</csqs>"
     )
@@ -108,10 +109,8 @@ def test_operation_names_are_case_insensitive(uccx: TestClient, name: str) -> No
     assert call(uccx, name) == answer("", 0, "\t<csqs></csqs>")
 
 
-def test_parameter_names_are_case_insensitive(
-    uccx: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services)
+def test_parameter_names_are_case_insensitive(uccx: TestClient, core: Core) -> None:
+    add_queue(core)
     uccx.get(URL, params={"Operation": "AddRecord", "ID": "7", "DNIS": "5115", "TargetCSQ": "Main"})
     assert "<id>7</id>" in call(uccx, "getrecords")
 
@@ -121,19 +120,17 @@ def test_parameter_names_are_case_insensitive(
     ["application/x-www-form-urlencoded", "Application/X-WWW-Form-Urlencoded; charset=UTF-8"],
 )
 def test_post_is_accepted_with_form_parameters(
-    uccx: TestClient, services: bootstrap.Services, content_type: str
+    uccx: TestClient, core: Core, content_type: str
 ) -> None:
-    add_queue(services)
+    add_queue(core)
     response = uccx.post(URL, content=b"operation=addrecord&id=8&dnis=5115&targetcsq=Main",
                          headers={"content-type": content_type})  # fmt: skip
     assert response.status_code == 200
     assert "Record with id 8  was added" in response.text
 
 
-def test_a_body_too_large_is_refused_not_read_in_part(
-    uccx: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services)
+def test_a_body_too_large_is_refused_not_read_in_part(uccx: TestClient, core: Core) -> None:
+    add_queue(core)
     # Read in part, this body would add the record without the language given at its end.
     form = b"operation=addrecord&id=8&dnis=5115&targetcsq=Main&pad=%s&language=fr" % (
         b"x" * 300_000
@@ -158,10 +155,10 @@ def test_an_unknown_or_missing_operation_is_code_minus_one(
 
 
 @pytest.fixture
-def untrusted(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def untrusted(settings: Settings, core: Core) -> Iterator[TestClient]:
     """A client whose address is not trusted."""
     closed = settings.model_copy(update={"trusted_hosts": []})
-    app = bootstrap.build_app(closed, dataclasses.replace(services, settings=closed))
+    app = bootstrap.build_app(dataclasses.replace(core, settings=closed))
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
 
@@ -202,13 +199,11 @@ def test_authenticateuser_needs_no_caller_credentials(untrusted: TestClient) -> 
     assert "<Authenticated>true</Authenticated>" in response.text
 
 
-def test_a_supervisor_sees_only_its_csqs(
-    untrusted: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, "Main")
-    add_queue(services, "Support")
+def test_a_supervisor_sees_only_its_csqs(untrusted: TestClient, core: Core) -> None:
+    add_queue(core, "Main")
+    add_queue(core, "Support")
     user = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(2,)))
-    services.users.create(Principal.service(), user, "password-1")
+    core.users.create(Principal.service(), user, "password-1")
     auth = {"Authorization": f"Basic {_basic('sup', 'password-1')}"}
     text = untrusted.get(URL, params={"operation": "getcsqlist"}, headers=auth).text
     assert "<csq>Support</csq>" in text
@@ -227,12 +222,12 @@ def test_a_wrong_method_is_refused_in_xml(uccx: TestClient, method: str) -> None
 
 
 def test_a_supervisor_learns_nothing_of_other_csqs_records(
-    untrusted: TestClient, services: bootstrap.Services
+    untrusted: TestClient, core: Core
 ) -> None:
-    add_queue(services, "Main")
-    add_queue(services, "Support")
+    add_queue(core, "Main")
+    add_queue(core, "Support")
     user = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(2,)))
-    services.users.create(Principal.service(), user, "password-1")
+    core.users.create(Principal.service(), user, "password-1")
     admin = {"Authorization": f"Basic {_basic('admin', ADMIN_PASSWORD)}"}
     sup = {"Authorization": f"Basic {_basic('sup', 'password-1')}"}
     added = untrusted.get(URL, params={"operation": "addrecord", **ADD_EXAMPLE}, headers=admin)
@@ -261,12 +256,12 @@ def test_a_supervisor_learns_nothing_of_other_csqs_records(
     ],
 )
 def test_a_csq_outside_the_rights_reads_like_an_unknown_one(
-    untrusted: TestClient, services: bootstrap.Services, operation: str, params: dict[str, str]
+    untrusted: TestClient, core: Core, operation: str, params: dict[str, str]
 ) -> None:
-    add_queue(services, "Main")
-    add_queue(services, "Support")
+    add_queue(core, "Main")
+    add_queue(core, "Support")
     user = User(login="sup", profile=Profile.SUPERVISOR, rights=Rights(queue_ids=(2,)))
-    services.users.create(Principal.service(), user, "password-1")
+    core.users.create(Principal.service(), user, "password-1")
     sup = {"Authorization": f"Basic {_basic('sup', 'password-1')}"}
 
     def refusal(csq: str) -> str:

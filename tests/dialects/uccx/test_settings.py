@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.testing import FakeClock
 from tests.dialects.uccx.conftest import URL, add_queue, answer, call, failed
@@ -50,20 +50,20 @@ def _set(client: TestClient, body: bytes) -> str:
     return response.text
 
 
-def _queues(services: bootstrap.Services) -> list[tuple[int, str, tuple[str, ...], int]]:
+def _queues(core: Core) -> list[tuple[int, str, tuple[str, ...], int]]:
     return [
         (q.id, q.name, q.settings.aliases, q.settings.max_attempts)
-        for q in services.queues.list(Principal.service())
+        for q in core.queues.list(Principal.service())
     ]
 
 
 def test_setsettings_replaces_csqs_and_the_connection(
-    uccx: TestClient, services: bootstrap.Services, clock: FakeClock
+    uccx: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, "Main")
+    add_queue(core, "Main")
     clock.set(datetime(2026, 3, 2, 14, 30, 5, tzinfo=UTC))
     assert _set(uccx, NEW_SETTINGS) == answer()
-    assert _queues(services) == [(1, "Main", ("Sales", "Ventes"), 5), (2, "Support", (), 3)]
+    assert _queues(core) == [(1, "Main", ("Sales", "Ventes"), 5), (2, "Support", (), 3)]
     status = call(uccx, "checkserverstatus")
     assert "<UCCXMasterNode>10.1.10.160</UCCXMasterNode>" in status
     assert "<SettingsLastUpdate>02/03/2026 15:30:05</SettingsLastUpdate>" in status
@@ -73,13 +73,13 @@ def test_setsettings_replaces_csqs_and_the_connection(
     assert "<contact_data_token>abc123</contact_data_token>" in shown
 
 
-def test_getsettings_round_trips(uccx: TestClient, services: bootstrap.Services) -> None:
+def test_getsettings_round_trips(uccx: TestClient, core: Core) -> None:
     _set(uccx, NEW_SETTINGS)
     first = call(uccx, "getsettings")
-    before = services.queues.list(Principal.service())
+    before = core.queues.list(Principal.service())
     assert _set(uccx, first.encode()) == answer()  # the whole answer, posted back as it is
     assert call(uccx, "getsettings") == first
-    assert services.queues.list(Principal.service()) == before
+    assert core.queues.list(Principal.service()) == before
     start, end = first.index("<Settings>"), first.index("</Settings>") + len("</Settings>")
     _set(uccx, first[start:end].encode())  # or only its <Settings>
     assert call(uccx, "getsettings") == first
@@ -134,10 +134,8 @@ EXTERNAL = b"""<?xml version="1.0"?>
         (NEW_SETTINGS.replace(b"<value>Sales", b"<value><x/>Sales"), "must hold text"),
     ],
 )  # fmt: skip
-def test_bad_settings_change_nothing(
-    uccx: TestClient, services: bootstrap.Services, body: bytes, words: str
-) -> None:
-    add_queue(services, "Main")
+def test_bad_settings_change_nothing(uccx: TestClient, core: Core, body: bytes, words: str) -> None:
+    add_queue(core, "Main")
     before = call(uccx, "getsettings")
     assert words in failed(_set(uccx, body))
     assert call(uccx, "getsettings") == before
@@ -152,10 +150,10 @@ def test_setsettings_by_get_without_a_body_is_refused(uccx: TestClient) -> None:
     "content_type", ["application/x-www-form-urlencoded", "application/xml", "text/xml"]
 )
 def test_setsettings_reads_the_body_whatever_its_declared_type(
-    uccx: TestClient, services: bootstrap.Services, content_type: str
+    uccx: TestClient, core: Core, content_type: str
 ) -> None:
     # `curl --data-binary @settings.xml`, as docs/dialects/uccx.md shows, declares a form body.
-    add_queue(services, "Main")
+    add_queue(core, "Main")
     body = NEW_SETTINGS.replace(b"<contact_data_token>abc123", b"<contact_data_token>a&amp;b=c")
     response = uccx.post(
         URL, params={"operation": "setsettings"}, content=body,

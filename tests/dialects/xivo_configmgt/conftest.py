@@ -10,6 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
+from ringback.dialects.xivo_configmgt import plugin
+from ringback.dialects.xivo_configmgt.http import XivoServices
 from ringback.domain.people import Agent, Membership, Principal, Profile, Rights, User
 from ringback.domain.queues import Queue, QueueSettings
 from ringback.settings import Settings
@@ -47,9 +50,15 @@ def settings(database_url: str, sounds_dir: Path) -> Settings:
 
 
 @pytest.fixture
-def xivo(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def xivo_services(core: Core) -> XivoServices:
+    """The XiVO wing's use cases, built on the `core` fixture (a Core)."""
+    return plugin.build_services(core)
+
+
+@pytest.fixture
+def xivo(settings: Settings, core: Core) -> Iterator[TestClient]:
     """A client of the config-mgt dialect with the service token."""
-    app = bootstrap.build_app(settings, services)
+    app = bootstrap.build_app(core)
     with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as client:
         client.headers["X-Auth-Token"] = SERVICE_TOKEN
         yield client
@@ -60,24 +69,24 @@ def url(path: str) -> str:
     return f"{BASE}{path}"
 
 
-def add_queue(services: bootstrap.Services, name: str, queue_id: int, **settings: Any) -> Queue:
+def add_queue(core: Core, name: str, queue_id: int, **settings: Any) -> Queue:
     """Create a queue with a chosen id through the queue service."""
-    return services.queues.create(
+    return core.queues.create(
         Principal.service(), QueueSettings(name=name, **settings), queue_id=queue_id
     )
 
 
-def add_agent(services: bootstrap.Services, agent_id: int, number: str, *queues: int) -> Agent:
+def add_agent(core: Core, agent_id: int, number: str, *queues: int) -> Agent:
     """Create an agent, member of `queues` with penalties 1, 2..."""
     members = tuple(Membership(q, i) for i, q in enumerate(queues, start=1))
     agent = Agent(agent_id, "Agent", f"N{agent_id}", number, queues=members)
-    return services.agents.create(Principal.service(), agent)
+    return core.agents.create(Principal.service(), agent)
 
 
-def add_user(services: bootstrap.Services, login: str, profile: Profile, **rights: Any) -> User:
+def add_user(core: Core, login: str, profile: Profile, **rights: Any) -> User:
     """Create a user with a password and rights."""
     user = User(login=login, profile=profile, firstname="F", name="N", rights=Rights(**rights))
-    return services.users.create(Principal.service(), user, USER_PASSWORD)
+    return core.users.create(Principal.service(), user, USER_PASSWORD)
 
 
 def as_user(client: TestClient, login: str) -> dict[str, str]:

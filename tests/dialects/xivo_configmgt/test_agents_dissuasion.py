@@ -5,20 +5,20 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Agent, Membership, Principal, Profile
 from tests.dialects.xivo_configmgt.conftest import add_queue, add_user, as_user, url
 
 
 @pytest.fixture
-def agents(services: bootstrap.Services) -> None:
+def agents(core: Core) -> None:
     """The document's agents: 1001 (queue1, queue2) and 1002 (queue2)."""
-    add_queue(services, "queue1", 1)
-    add_queue(services, "queue2", 2)
+    add_queue(core, "queue1", 1)
+    add_queue(core, "queue2", 2)
     service = Principal.service()
-    services.agents.create(service, Agent(1, "John", "Doe", "1001",
+    core.agents.create(service, Agent(1, "John", "Doe", "1001",
                                           queues=(Membership(1, 1), Membership(2, 2))))  # fmt: skip
-    services.agents.create(service, Agent(2, "Agent", "Two", "1002", queues=(Membership(2, 3),)))
+    core.agents.create(service, Agent(2, "Agent", "Two", "1002", queues=(Membership(2, 3),)))
 
 
 def member(queue_name: str, queue_id: int, number: str, penalty: int, userid: int,
@@ -55,11 +55,11 @@ def test_agent_config_lists_every_agent(xivo: TestClient) -> None:
 
 
 @pytest.mark.usefixtures("agents")
-def test_agent_config_errors_and_rights(xivo: TestClient, services: bootstrap.Services) -> None:
+def test_agent_config_errors_and_rights(xivo: TestClient, core: Core) -> None:
     for path in ("/agent_config/99", "/agent_config/abc"):
         response = xivo.get(url(path))
         assert (response.status_code, response.json()["error"]) == (404, "AgentNotFound")
-    add_user(services, "sup", Profile.SUPERVISOR, queue_ids=(1,))
+    add_user(core, "sup", Profile.SUPERVISOR, queue_ids=(1,))
     seen = xivo.get(url("/agent_config"), headers=as_user(xivo, "sup")).json()
     assert [(a["id"], [m["queue_id"] for m in a["member"]]) for a in seen] == [(1, [1])]
     hidden = xivo.get(url("/agent_config/2"), headers=as_user(xivo, "sup"))
@@ -67,11 +67,11 @@ def test_agent_config_errors_and_rights(xivo: TestClient, services: bootstrap.Se
 
 
 @pytest.fixture
-def sales(services: bootstrap.Services) -> None:
+def sales(core: Core) -> None:
     """Queue 3 `sales`, queue 4 `support`, queue 5 `switchboard`."""
-    add_queue(services, "sales", 3)
-    add_queue(services, "support", 4)
-    add_queue(services, "switchboard", 5)
+    add_queue(core, "sales", 3)
+    add_queue(core, "support", 4)
+    add_queue(core, "switchboard", 5)
 
 
 @pytest.mark.usefixtures("sales")
@@ -150,9 +150,9 @@ def test_the_documented_errors(xivo: TestClient) -> None:
 
 
 @pytest.mark.usefixtures("sales")
-def test_dissuasion_rights(xivo: TestClient, services: bootstrap.Services) -> None:
-    add_user(services, "plain", Profile.SUPERVISOR, queue_ids=(3,))
-    add_user(services, "allowed", Profile.SUPERVISOR, queue_ids=(3,), dissuasion_access=True)
+def test_dissuasion_rights(xivo: TestClient, core: Core) -> None:
+    add_user(core, "plain", Profile.SUPERVISOR, queue_ids=(3,))
+    add_user(core, "allowed", Profile.SUPERVISOR, queue_ids=(3,), dissuasion_access=True)
     body = {"queueName": "switchboard"}  # the default dissuasion queue, offered to every queue
     refused = xivo.put(url("/queue/3/dissuasion/queue"), json=body, headers=as_user(xivo, "plain"))
     assert (refused.status_code, refused.json()["error"]) == (403, "Forbidden")

@@ -8,8 +8,8 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
-from ringback.domain.lists import FILTER_FIELDS, KIND_OPERATORS
+from ringback.core import Core
+from ringback.dialects.xivo_configmgt.filters import FILTER_FIELDS, KIND_OPERATORS
 from ringback.domain.people import Principal
 from tests.dialects.xivo_configmgt.conftest import add_queue, url
 
@@ -17,10 +17,10 @@ FIND = url("/callback_requests/find")
 
 
 @pytest.fixture
-def data(xivo: TestClient, services: bootstrap.Services) -> dict[str, Any]:
+def data(xivo: TestClient, core: Core) -> dict[str, Any]:
     """Two queues, a default period, three requests; one of them clotured."""
-    add_queue(services, "queue1", 1)
-    add_queue(services, "queue2", 2)
+    add_queue(core, "queue1", 1)
+    add_queue(core, "queue2", 2)
     period = xivo.post(url("/callback_periods"), json={
         "name": "Toute la journée", "periodStart": "09:00:00", "periodEnd": "17:00:00",
         "default": True,
@@ -39,7 +39,7 @@ def data(xivo: TestClient, services: bootstrap.Services) -> dict[str, Any]:
         xivo.post(url(f"/callback_lists/{lst}/callback_requests"), json=body).json()
         for lst, body in rows
     ]
-    services.callbacks.cancel(Principal.service(), UUID(made[2]["uuid"]))  # clotured
+    core.callbacks.cancel(Principal.service(), UUID(made[2]["uuid"]))  # clotured
     return {"period": period, "lists": (first, second), "made": made}
 
 

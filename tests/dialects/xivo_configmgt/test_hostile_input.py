@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal, Profile
 from tests.dialects.xivo_configmgt.conftest import add_agent, add_queue, add_user, url
 
@@ -21,10 +21,10 @@ INT64_PLUS_ONE = 2**63
 
 
 @pytest.fixture
-def world(xivo: TestClient, services: bootstrap.Services) -> dict[str, str]:
+def world(xivo: TestClient, core: Core) -> dict[str, str]:
     """Queue 3 with agent 1, a default period, a list with one request taken and started."""
-    add_queue(services, "sales", 3)
-    add_agent(services, 1, "1001", 3)
+    add_queue(core, "sales", 3)
+    add_agent(core, 1, "1001", 3)
     period = {"name": "Day", "periodStart": "09:00:00", "periodEnd": "17:00:00", "default": True}
     assert xivo.post(url("/callback_periods"), json=period).status_code == 201
     list_id = xivo.post(url("/callback_lists"), json={"name": "l", "queueId": 3}).json()["uuid"]
@@ -111,10 +111,8 @@ def test_a_login_with_nul_names_no_user(xivo: TestClient, method: str) -> None:
     assert_refused(response, 404, "UserNotFound")
 
 
-def test_rights_update_the_profile_or_the_rights_alone(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services, "jbond", Profile.SUPERVISOR, queue_ids=(1, 2), dissuasion_access=True)
+def test_rights_update_the_profile_or_the_rights_alone(xivo: TestClient, core: Core) -> None:
+    add_user(core, "jbond", Profile.SUPERVISOR, queue_ids=(1, 2), dissuasion_access=True)
     only_type = xivo.post(url("/rights/user/jbond"), json={"type": "teacher"})
     assert only_type.status_code == 200, only_type.text
     assert only_type.json() == {"type": "teacher", "data": {
@@ -125,7 +123,7 @@ def test_rights_update_the_profile_or_the_rights_alone(
     assert only_data.json()["type"] == "teacher"
     assert only_data.json()["data"]["queueIds"] == [7]
     assert only_data.json()["data"]["dissuasionAccess"] is False  # the documented default
-    stored = services.users.get(Principal.service(), "jbond")
+    stored = core.users.get(Principal.service(), "jbond")
     assert (stored.profile, stored.rights.queue_ids) == (Profile.TEACHER, (7,))
     assert_refused(xivo.post(url("/rights/user/jbond"), json={}), 400, "InvalidRequest")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from tests.dialects.xivo_configmgt.conftest import add_queue, url
 
 HEADER = "phoneNumber|mobilePhoneNumber|firstName|lastName|company|description|dueDate|period"
@@ -19,10 +19,8 @@ def csv_of(count: int, *, bad_line: int | None = None) -> bytes:
     return "\n".join(rows).encode()
 
 
-def test_ten_thousand_lines_import_in_one_go(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, "big", 1, default_country="FR")
+def test_ten_thousand_lines_import_in_one_go(xivo: TestClient, core: Core) -> None:
+    add_queue(core, "big", 1, default_country="FR")
     xivo.post(url("/callback_periods"), json={
         "name": "Day", "periodStart": "09:00:00", "periodEnd": "17:00:00", "default": True,
     })  # fmt: skip

@@ -7,7 +7,7 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.states import State
 from tests.dialects.xivo_configmgt.conftest import add_queue, url
@@ -21,11 +21,11 @@ UUID_FORM = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
 @pytest.fixture
-def queues(services: bootstrap.Services) -> None:
+def queues(core: Core) -> None:
     """Queue 1 (queue1), 2 (French numbers, stored in E.164) and 3 (sales)."""
-    add_queue(services, "queue1", 1)
-    add_queue(services, "queue2", 2, default_country="FR")
-    add_queue(services, "sales", 3)
+    add_queue(core, "queue1", 1)
+    add_queue(core, "queue2", 2, default_country="FR")
+    add_queue(core, "sales", 3)
 
 
 @pytest.fixture
@@ -121,9 +121,7 @@ def test_get_lists_embeds_requests_with_their_period(
 
 
 @pytest.mark.usefixtures("queues", "periods")
-def test_create_request_the_documents_example(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
+def test_create_request_the_documents_example(xivo: TestClient, core: Core) -> None:
     list_id = new_list(xivo)
     response = xivo.post(
         url(f"//callback_lists/{list_id}/callback_requests"),  # the document's double slash
@@ -138,11 +136,11 @@ def test_create_request_the_documents_example(
     assert "description" not in body
     assert body["dueDate"] == "2026-01-05"  # today in the queue's time zone by default
     assert body["preferredPeriod"]["name"] == "Toute la journée"  # the default period
-    stored = services.callbacks.get(Principal.service(), UUID(body["uuid"])).callback
+    stored = core.callbacks.get(Principal.service(), UUID(body["uuid"])).callback
     assert stored.list_id == UUID(list_id)
     assert stored.state is State.SCHEDULED
     assert stored.next_action_at is None  # waits for an agent: the dispatcher leaves it alone
-    history = services.callbacks.get(Principal.service(), stored.id).history
+    history = core.callbacks.get(Principal.service(), stored.id).history
     assert [h.event for h in history] == ["create"]
 
 
@@ -237,9 +235,7 @@ def test_csv_import_counts_dedup_inside_the_file(xivo: TestClient) -> None:
 
 
 @pytest.mark.usefixtures("queues", "periods")
-def test_csv_import_refuses_a_bad_header_and_the_size_limits(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
+def test_csv_import_refuses_a_bad_header_and_the_size_limits(xivo: TestClient, core: Core) -> None:
     list_id = new_list(xivo)
     path = url(f"/callback_lists/{list_id}/callback_requests/csv")
     bad_header = xivo.post(path, content=b"phone|mobile\n1000|")
@@ -250,8 +246,8 @@ def test_csv_import_refuses_a_bad_header_and_the_size_limits(
     assert not_utf8.status_code == 400
 
 
-def test_csv_size_limits(xivo: TestClient, services: bootstrap.Services, settings: object) -> None:
-    add_queue(services, "queue1", 1)
+def test_csv_size_limits(xivo: TestClient, core: Core, settings: object) -> None:
+    add_queue(core, "queue1", 1)
     list_id = new_list(xivo)
     path = url(f"/callback_lists/{list_id}/callback_requests/csv")
     header = "phoneNumber|mobilePhoneNumber|firstName|lastName|company|description|dueDate|period"

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Profile
 from tests.dialects.xivo_configmgt.conftest import add_queue, add_user, as_user, url
 
@@ -45,8 +45,8 @@ def test_update_moves_the_default_and_keeps_one(xivo: TestClient) -> None:
     assert listed == {"Morning": False, "Late": True}
 
 
-def test_delete(xivo: TestClient, services: bootstrap.Services) -> None:
-    add_queue(services, "q", 1)
+def test_delete(xivo: TestClient, core: Core) -> None:
+    add_queue(core, "q", 1)
     morning = xivo.post(PERIODS, json=period("Morning", "09:00:00", "12:00:00")).json()
     noon = xivo.post(PERIODS, json=period("Noon", "12:00:00", "14:00:00")).json()
     list_id = xivo.post(url("/callback_lists"), json={"name": "l", "queueId": 1}).json()["uuid"]
@@ -65,7 +65,7 @@ def test_delete(xivo: TestClient, services: bootstrap.Services) -> None:
     assert (again.status_code, again.json()["error"]) == (404, "PeriodNotFound")
 
 
-def test_errors(xivo: TestClient, services: bootstrap.Services) -> None:
+def test_errors(xivo: TestClient, core: Core) -> None:
     xivo.post(PERIODS, json=period("Morning", "09:00:00", "12:00:00"))
     cases = [
         (period("Morning", "09:00:00", "12:00:00"), 409, "Conflict"),
@@ -82,7 +82,7 @@ def test_errors(xivo: TestClient, services: bootstrap.Services) -> None:
         assert (response.status_code, response.json()["error"]) == (status, error), body
     missing = xivo.put(url(f"/callback_periods/{UUID(int=3)}"), json=period("X", "09:00", "10:00"))
     assert (missing.status_code, missing.json()["error"]) == (404, "PeriodNotFound")
-    add_user(services, "sup", Profile.SUPERVISOR, queue_ids=(1,))
+    add_user(core, "sup", Profile.SUPERVISOR, queue_ids=(1,))
     forbidden = xivo.post(PERIODS, json=period("Y", "09:00", "10:00"), headers=as_user(xivo, "sup"))
     assert (forbidden.status_code, forbidden.json()["error"]) == (403, "Forbidden")
     assert xivo.get(PERIODS, headers=as_user(xivo, "sup")).status_code == 200

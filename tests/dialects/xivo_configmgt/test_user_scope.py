@@ -8,7 +8,7 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal, Profile
 from tests.conftest import SERVICE_TOKEN
 from tests.dialects.xivo_configmgt.conftest import (
@@ -22,12 +22,12 @@ from tests.dialects.xivo_configmgt.conftest import (
 
 
 @pytest.fixture
-def world(xivo: TestClient, services: bootstrap.Services) -> dict[str, Any]:
+def world(xivo: TestClient, core: Core) -> dict[str, Any]:
     """Lists and requests in queues 1 and 2; a teacher of queue 1."""
-    add_queue(services, "one", 1)
-    add_queue(services, "two", 2)
-    add_agent(services, 1, "1001", 2)
-    add_user(services, "teach", Profile.TEACHER, queue_ids=(1,))
+    add_queue(core, "one", 1)
+    add_queue(core, "two", 2)
+    add_agent(core, 1, "1001", 2)
+    add_user(core, "teach", Profile.TEACHER, queue_ids=(1,))
     made: dict[str, Any] = {}
     for queue_id in (1, 2):
         lst = xivo.post(url("/callback_lists"), json={"name": f"l{queue_id}", "queueId": queue_id})
@@ -57,7 +57,7 @@ def test_reads_are_limited_to_the_users_queues(xivo: TestClient, world: dict[str
 
 
 def test_changes_outside_the_users_queues_are_not_found(
-    xivo: TestClient, services: bootstrap.Services, world: dict[str, Any]
+    xivo: TestClient, core: Core, world: dict[str, Any]
 ) -> None:
     headers = as_user(xivo, "teach")
     foreign_list, foreign_request = world[2]
@@ -86,10 +86,10 @@ def test_changes_outside_the_users_queues_are_not_found(
 
 
 def test_user_tokens_work_as_x_auth_token(
-    xivo: TestClient, services: bootstrap.Services, world: dict[str, Any]
+    xivo: TestClient, core: Core, world: dict[str, Any]
 ) -> None:
-    user = services.users.authenticate("teach", USER_PASSWORD)
-    token, _ = services.users.issue_token(user)
+    user = core.users.authenticate("teach", USER_PASSWORD)
+    token, _ = core.users.issue_token(user)
     lists = xivo.get(url("/callback_lists"), headers={"X-Auth-Token": token}).json()
     assert [lst["queueId"] for lst in lists] == [1]
     service = {"X-Auth-Token": "", "Authorization": f"Bearer {SERVICE_TOKEN}"}
@@ -98,7 +98,7 @@ def test_user_tokens_work_as_x_auth_token(
     wrong_password = {"X-Auth-Token": "", "Authorization": "Basic dGVhY2g6bm9wZQ=="}
     wrong = xivo.get(url("/callback_lists"), headers=wrong_password)
     assert (wrong.status_code, wrong.json()["error"]) == (401, "Unauthorized")
-    assert services.callbacks.get(Principal.service(), UUID(world[1][1])).callback.queue_id == 1
+    assert core.callbacks.get(Principal.service(), UUID(world[1][1])).callback.queue_id == 1
 
 
 def test_the_workflow_and_tickets_of_other_queues_are_not_found(
@@ -126,7 +126,7 @@ def test_the_workflow_and_tickets_of_other_queues_are_not_found(
 
 
 def test_an_agent_of_other_queues_is_not_found(
-    xivo: TestClient, services: bootstrap.Services, world: dict[str, Any]
+    xivo: TestClient, core: Core, world: dict[str, Any]
 ) -> None:
     # agent 1 is a member of queue 2 only: the teacher of queue 1 must not learn it exists
     own_request = world[1][1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal, Profile
 from tests.dialects.xivo_configmgt.conftest import add_user, as_user, url
 
@@ -20,8 +20,8 @@ JBOND_RIGHTS = {
 }
 
 
-def test_users_lists_every_profile(xivo: TestClient, services: bootstrap.Services) -> None:
-    add_user(services, "jmenage", Profile.TEACHER)
+def test_users_lists_every_profile(xivo: TestClient, core: Core) -> None:
+    add_user(core, "jmenage", Profile.TEACHER)
     response = xivo.get(url("/users"))
     assert response.status_code == 200
     assert response.json() == [
@@ -30,23 +30,19 @@ def test_users_lists_every_profile(xivo: TestClient, services: bootstrap.Service
     ]
 
 
-def test_rights_round_trip_the_documents_example(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services, "jbond", Profile.TEACHER)
+def test_rights_round_trip_the_documents_example(xivo: TestClient, core: Core) -> None:
+    add_user(core, "jbond", Profile.TEACHER)
     posted = xivo.post(url("/rights/user/jbond"), json=JBOND_RIGHTS)
     assert posted.status_code == 200, posted.text
     assert posted.json() == JBOND_RIGHTS
     got = xivo.get(url("/rights/user/jbond"))
     assert got.status_code == 200
     assert got.json() == JBOND_RIGHTS
-    assert services.users.get(Principal.service(), "jbond").rights.queue_ids == (3, 2, 1, 7)
+    assert core.users.get(Principal.service(), "jbond").rights.queue_ids == (3, 2, 1, 7)
 
 
-def test_rights_defaults_recording_true_dissuasion_false(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services, "jbond", Profile.TEACHER)
+def test_rights_defaults_recording_true_dissuasion_false(xivo: TestClient, core: Core) -> None:
+    add_user(core, "jbond", Profile.TEACHER)
     posted = xivo.post(
         url("/rights/user/jbond"), json={"type": "teacher", "data": {"queueIds": [1]}}
     )
@@ -56,8 +52,8 @@ def test_rights_defaults_recording_true_dissuasion_false(
     }  # fmt: skip
 
 
-def test_rights_errors(xivo: TestClient, services: bootstrap.Services) -> None:
-    add_user(services, "jbond", Profile.TEACHER)
+def test_rights_errors(xivo: TestClient, core: Core) -> None:
+    add_user(core, "jbond", Profile.TEACHER)
     assert xivo.get(url("/rights/user/nobody")).json()["error"] == "UserNotFound"
     assert xivo.get(url("/rights/user/nobody")).status_code == 404
     bad_type = xivo.post(url("/rights/user/jbond"), json={"type": "king"})
@@ -74,8 +70,8 @@ def test_rights_errors(xivo: TestClient, services: bootstrap.Services) -> None:
     assert (missing.status_code, missing.json()["error"]) == (404, "UserNotFound")
 
 
-def test_delete_profile_removes_the_user(xivo: TestClient, services: bootstrap.Services) -> None:
-    add_user(services, "jbond", Profile.SUPERVISOR)
+def test_delete_profile_removes_the_user(xivo: TestClient, core: Core) -> None:
+    add_user(core, "jbond", Profile.SUPERVISOR)
     assert xivo.delete(url("/rights/user/jbond")).status_code == 204
     assert xivo.get(url("/rights/user/jbond")).status_code == 404
     assert xivo.delete(url("/rights/user/jbond")).json()["error"] == "UserNotFound"
@@ -86,10 +82,8 @@ def test_the_last_admin_keeps_its_profile(xivo: TestClient) -> None:
     assert (response.status_code, response.json()["error"]) == (409, "Conflict")
 
 
-def test_a_supervisor_sees_only_itself_and_changes_nothing(
-    xivo: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services, "sup", Profile.SUPERVISOR, queue_ids=(1,))
+def test_a_supervisor_sees_only_itself_and_changes_nothing(xivo: TestClient, core: Core) -> None:
+    add_user(core, "sup", Profile.SUPERVISOR, queue_ids=(1,))
     headers = as_user(xivo, "sup")
     assert [u["login"] for u in xivo.get(url("/users"), headers=headers).json()] == ["sup"]
     changed = xivo.post(url("/rights/user/sup"), json=JBOND_RIGHTS, headers=headers)

@@ -11,7 +11,7 @@ from uuid import UUID
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Principal
 from ringback.domain.states import State
 from ringback.testing import FakeClock
@@ -19,13 +19,13 @@ from tests.dialects.xivo_configmgt.conftest import add_agent, add_queue, url
 
 
 @pytest.fixture
-def setup(xivo: TestClient, services: bootstrap.Services) -> dict[str, Any]:
+def setup(xivo: TestClient, core: Core) -> dict[str, Any]:
     """Queue 1 with agents 1 and 2, queue 2 with agent 3; a list of queue 1 with one request."""
-    add_queue(services, "queue1", 1)
-    add_queue(services, "queue2", 2)
-    add_agent(services, 1, "1001", 1)
-    add_agent(services, 2, "1002", 1)
-    add_agent(services, 3, "1003", 2)
+    add_queue(core, "queue1", 1)
+    add_queue(core, "queue2", 2)
+    add_agent(core, 1, "1001", 1)
+    add_agent(core, 2, "1002", 1)
+    add_agent(core, 3, "1003", 2)
     for name, start, default in (("Morning", "09:00:00", True), ("Afternoon", "14:00:00", False)):
         xivo.post(url("/callback_periods"), json={
             "name": name, "periodStart": start, "periodEnd": "18:00:00", "default": default
@@ -42,18 +42,18 @@ def act(xivo: TestClient, request_id: str, action: str, **body: Any) -> Any:
     return xivo.post(url(f"/callback_requests/{request_id}/{action}"), json=body)
 
 
-def stored(services: bootstrap.Services, request_id: str) -> Any:
-    return services.callbacks.get(Principal.service(), UUID(request_id))
+def stored(core: Core, request_id: str) -> Any:
+    return core.callbacks.get(Principal.service(), UUID(request_id))
 
 
 def test_take_locks_the_request_for_one_agent(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any]
+    xivo: TestClient, core: Core, setup: dict[str, Any]
 ) -> None:
     request_id = setup["request"]
     taken = act(xivo, request_id, "take", agentId=1)
     assert taken.status_code == 200, taken.text
     assert taken.json()["clotured"] is False
-    callback = stored(services, request_id).callback
+    callback = stored(core, request_id).callback
     assert (callback.state, callback.owner_agent_id) == (State.RESERVED, 1)
     assert act(xivo, request_id, "take", agentId=1).status_code == 200  # harmless repeat
     other = act(xivo, request_id, "take", agentId=2)
@@ -65,16 +65,14 @@ def test_take_locks_the_request_for_one_agent(
     assert (ghost.status_code, ghost.json()["error"]) == (404, "AgentNotFound")
 
 
-def test_release_gives_it_back(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any]
-) -> None:
+def test_release_gives_it_back(xivo: TestClient, core: Core, setup: dict[str, Any]) -> None:
     request_id = setup["request"]
     not_taken = act(xivo, request_id, "release", agentId=1)
     assert (not_taken.status_code, not_taken.json()["error"]) == (409, "Conflict")
     act(xivo, request_id, "take", agentId=1)
     assert act(xivo, request_id, "release", agentId=2).status_code == 409
     assert act(xivo, request_id, "release", agentId=1).status_code == 200
-    callback = stored(services, request_id).callback
+    callback = stored(core, request_id).callback
     assert (callback.state, callback.owner_agent_id, callback.next_action_at) == (
         State.WAITING,
         None,
@@ -84,7 +82,7 @@ def test_release_gives_it_back(
 
 
 def test_start_opens_a_ticket_and_hands_the_request_to_the_dispatcher(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any], clock: FakeClock
+    xivo: TestClient, core: Core, setup: dict[str, Any], clock: FakeClock
 ) -> None:
     request_id = setup["request"]
     early = act(xivo, request_id, "start", agentId=1)
@@ -98,10 +96,10 @@ def test_start_opens_a_ticket_and_hands_the_request_to_the_dispatcher(
     assert (ticket["agentId"], ticket["agent"], ticket["status"]) == (1, "1001", None)
     assert ticket["startDate"] == "2026-01-05T09:00:00Z"
     assert ticket["closedDate"] is None
-    callback = stored(services, request_id).callback
+    callback = stored(core, request_id).callback
     assert (callback.state, callback.owner_agent_id) == (State.WAITING, 1)
     assert callback.next_action_at == clock.now()
-    with services.store.transaction() as tx:  # the dispatcher's own claim picks it up
+    with core.store.transaction() as tx:  # the dispatcher's own claim picks it up
         claimed = tx.callbacks.claim_due(
             now=clock.now(), owner="test", token="t", lease_until=clock.now() + timedelta(30),
             limit=10,
@@ -111,7 +109,7 @@ def test_start_opens_a_ticket_and_hands_the_request_to_the_dispatcher(
 
 
 def test_close_makes_the_request_clotured(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any], clock: FakeClock
+    xivo: TestClient, core: Core, setup: dict[str, Any], clock: FakeClock
 ) -> None:
     request_id = setup["request"]
     act(xivo, request_id, "take", agentId=1)
@@ -128,7 +126,7 @@ def test_close_makes_the_request_clotured(
     assert closed.json()["status"] == "Answered"
     assert closed.json()["comment"] == "done, thanks"
     assert closed.json()["closedDate"] == "2026-01-05T09:03:00Z"
-    view = stored(services, request_id)
+    view = stored(core, request_id)
     assert view.callback.state is State.COMPLETED
     assert [h.event for h in view.history] == ["create", "xivo:take", "xivo:start", "xivo:close"]
     found = xivo.post(url("/callback_requests/find"), json={"filters": [
@@ -140,13 +138,13 @@ def test_close_makes_the_request_clotured(
 
 
 def test_close_without_reaching_the_customer_fails_the_request(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any]
+    xivo: TestClient, core: Core, setup: dict[str, Any]
 ) -> None:
     request_id = setup["request"]
     act(xivo, request_id, "take", agentId=1)
     act(xivo, request_id, "start", agentId=1)
     assert act(xivo, request_id, "close", agentId=1, status="NoAnswer").status_code == 200
-    callback = stored(services, request_id).callback
+    callback = stored(core, request_id).callback
     assert (callback.state, callback.reason.value if callback.reason else None) == (
         State.FAILED,
         "no_answer",
@@ -154,7 +152,7 @@ def test_close_without_reaching_the_customer_fails_the_request(
 
 
 def test_reschedule_sets_a_new_due_date_and_period(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any]
+    xivo: TestClient, core: Core, setup: dict[str, Any]
 ) -> None:
     request_id = setup["request"]
     act(xivo, request_id, "take", agentId=1)
@@ -174,7 +172,7 @@ def test_reschedule_sets_a_new_due_date_and_period(
         "Afternoon",
         False,
     )
-    callback = stored(services, request_id).callback
+    callback = stored(core, request_id).callback
     assert (callback.state, callback.owner_agent_id, callback.next_action_at) == (
         State.SCHEDULED,
         None,
@@ -241,17 +239,17 @@ def test_a_started_request_cannot_be_taken_again(xivo: TestClient, setup: dict[s
 
 
 def test_close_after_telephony_completed_only_closes_the_ticket(
-    xivo: TestClient, services: bootstrap.Services, setup: dict[str, Any], clock: FakeClock
+    xivo: TestClient, core: Core, setup: dict[str, Any], clock: FakeClock
 ) -> None:
     request_id = setup["request"]
     act(xivo, request_id, "take", agentId=1)
     act(xivo, request_id, "start", agentId=1)
-    callback = stored(services, request_id).callback
-    services.callbacks.cancel(Principal.service(), callback.id)  # ended elsewhere meanwhile
+    callback = stored(core, request_id).callback
+    core.callbacks.cancel(Principal.service(), callback.id)  # ended elsewhere meanwhile
     closed = act(xivo, request_id, "close", agentId=1, status="Answered", comment="late")
     assert closed.status_code == 200
     assert closed.json()["status"] == "Answered"
-    assert stored(services, request_id).callback.state is State.CANCELLED
+    assert stored(core, request_id).callback.state is State.CANCELLED
     late = act(xivo, request_id, "reschedule", agentId=1, dueDate="2026-01-12")
     assert (late.status_code, late.json()["error"]) == (409, "Conflict")
     assert "clotured" in late.json()["message"]

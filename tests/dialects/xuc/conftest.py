@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.xuc import sql
 from ringback.domain.people import Principal, Profile, Rights, User
 from ringback.settings import Settings
@@ -42,29 +43,27 @@ def settings(database_url: str, xuc_settings: dict[str, object]) -> Settings:
 
 
 @pytest.fixture
-def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def xuc(settings: Settings, core: Core) -> Iterator[TestClient]:
     """A client of the xuc API, without credentials."""
-    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+    with TestClient(bootstrap.build_app(core), raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture
-def xuc_store(services: bootstrap.Services) -> UnitsOfWork[sql.XucSqlTransaction]:
+def xuc_store(core: Core) -> UnitsOfWork[sql.XucSqlTransaction]:
     """Units of work on the test database holding the xuc repositories too."""
-    return sql.units_of_work(services)
+    return sql.units_of_work(core)
 
 
-def app_on(settings: Settings, services: bootstrap.Services) -> FastAPI:
+def app_on(settings: Settings, core: Core) -> FastAPI:
     """Build the whole application with other settings: its wings read them from the core."""
-    return bootstrap.build_app(settings, dataclasses.replace(services, settings=settings))
+    return bootstrap.build_app(dataclasses.replace(core, settings=settings))
 
 
-def add_user(
-    services: bootstrap.Services, login: str = "alice", queue_ids: tuple[int, ...] = ()
-) -> User:
+def add_user(core: Core, login: str = "alice", queue_ids: tuple[int, ...] = ()) -> User:
     """Create a supervisor with a password."""
     user = User(login=login, profile=Profile.SUPERVISOR, rights=Rights(queue_ids=queue_ids))
-    return services.users.create(Principal.service(), user, PASSWORD)
+    return core.users.create(Principal.service(), user, PASSWORD)
 
 
 def login(client: TestClient, name: str = "alice") -> str:
@@ -76,8 +75,8 @@ def login(client: TestClient, name: str = "alice") -> str:
 
 
 @pytest.fixture
-def alice(xuc: TestClient, services: bootstrap.Services) -> TestClient:
+def alice(xuc: TestClient, core: Core) -> TestClient:
     """The client, logged in as supervisor alice (X-Auth-Token, as the document's examples)."""
-    add_user(services)
+    add_user(core)
     xuc.headers["X-Auth-Token"] = login(xuc)
     return xuc

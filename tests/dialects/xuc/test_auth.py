@@ -6,7 +6,7 @@ import jwt
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.xuc.sessions import JWT_SECRET_KEY
 from ringback.services.throttle import LoginLimits, LoginThrottle, TooManyAttempts
 from ringback.testing import FakeClock
@@ -21,8 +21,8 @@ DOC_TOKEN = (
 )
 
 
-def test_login_answers_login_token_and_ttl(xuc: TestClient, services: bootstrap.Services) -> None:
-    add_user(services)
+def test_login_answers_login_token_and_ttl(xuc: TestClient, core: Core) -> None:
+    add_user(core)
     response = xuc.post(LOGIN, json={"login": "alice", "password": PASSWORD})
     assert response.status_code == 200
     body = response.json()
@@ -35,21 +35,17 @@ def test_login_answers_login_token_and_ttl(xuc: TestClient, services: bootstrap.
     assert claims["expires"] == claims["exp"]
 
 
-def test_the_generated_secret_is_kept_in_the_database(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services)
+def test_the_generated_secret_is_kept_in_the_database(xuc: TestClient, core: Core) -> None:
+    add_user(core)
     token = login(xuc)
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         secret = tx.secrets.get(JWT_SECRET_KEY)
     assert secret is not None
     assert jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
 
 
-def test_unknown_user_and_wrong_password_answer_alike(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services)
+def test_unknown_user_and_wrong_password_answer_alike(xuc: TestClient, core: Core) -> None:
+    add_user(core)
     wrong = xuc.post(LOGIN, json={"login": "alice", "password": "nope-nope"})
     unknown = xuc.post(LOGIN, json={"login": "nobody", "password": "nope-nope"})
     assert wrong.status_code == unknown.status_code == 401
@@ -73,9 +69,9 @@ def test_login_needs_json_with_login_and_password(xuc: TestClient) -> None:
 
 
 def test_failed_logins_are_limited_per_account(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_user(services)
+    add_user(core)
     for _ in range(5):
         assert xuc.post(LOGIN, json={"login": "alice", "password": "bad-pass"}).status_code == 401
     blocked = xuc.post(LOGIN, json={"login": "alice", "password": PASSWORD})
@@ -88,19 +84,15 @@ def test_failed_logins_are_limited_per_account(
     assert xuc.post(LOGIN, json={"login": "alice", "password": PASSWORD}).status_code == 200
 
 
-def test_failed_logins_are_limited_per_address(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services)
+def test_failed_logins_are_limited_per_address(xuc: TestClient, core: Core) -> None:
+    add_user(core)
     for n in range(20):
         xuc.post(LOGIN, json={"login": f"user{n}", "password": "bad-pass"})
     assert xuc.post(LOGIN, json={"login": "alice", "password": PASSWORD}).status_code == 429
 
 
-def test_check_answers_a_refreshed_token(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
-    add_user(services)
+def test_check_answers_a_refreshed_token(xuc: TestClient, core: Core, clock: FakeClock) -> None:
+    add_user(core)
     token = login(xuc)
     clock.advance(minutes=30)
     response = xuc.get(CHECK, headers={"Authorization": f"Bearer {token}"})
@@ -130,10 +122,8 @@ def test_check_errors(xuc: TestClient, headers: dict[str, str], error: str) -> N
     assert response.json()["error"] == error
 
 
-def test_an_expired_token_is_token_expired(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
-    add_user(services)
+def test_an_expired_token_is_token_expired(xuc: TestClient, core: Core, clock: FakeClock) -> None:
+    add_user(core)
     token = login(xuc)
     clock.advance(seconds=3600)
     for headers in ({"Authorization": f"Bearer {token}"}, {"X-Auth-Token": token}):
@@ -144,12 +134,10 @@ def test_an_expired_token_is_token_expired(
         assert response.json()["error"] == "TokenExpired"
 
 
-def test_alg_none_and_a_token_without_login_are_refused(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services)
+def test_alg_none_and_a_token_without_login_are_refused(xuc: TestClient, core: Core) -> None:
+    add_user(core)
     login(xuc)
-    with services.store.transaction() as tx:
+    with core.store.transaction() as tx:
         secret = tx.secrets.get(JWT_SECRET_KEY)
     assert secret is not None
     unsigned = jwt.encode({"login": "alice", "exp": 2**40}, key=None, algorithm="none")
@@ -169,12 +157,10 @@ def test_the_token_works_as_x_auth_token_or_bearer(alice: TestClient) -> None:
     assert alice.get(f"{API}/contact/personal", headers=bearer).status_code == 200
 
 
-def test_a_deleted_users_token_stops_working(
-    alice: TestClient, services: bootstrap.Services
-) -> None:
+def test_a_deleted_users_token_stops_working(alice: TestClient, core: Core) -> None:
     from ringback.domain.people import Principal
 
-    services.users.delete(Principal.service(), "alice")
+    core.users.delete(Principal.service(), "alice")
     response = alice.get(f"{API}/contact/personal")
     assert response.status_code == 401
     assert response.json()["error"] == "InvalidToken"

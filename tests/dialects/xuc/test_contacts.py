@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from tests.dialects.xuc.conftest import API, add_user, login
 
 URL = f"{API}/contact/personal"
@@ -70,9 +70,9 @@ def test_delete_and_delete_all_answer_204(alice: TestClient) -> None:
     assert alice.get(URL).json()["entries"] == []
 
 
-def test_contacts_belong_to_their_user(alice: TestClient, services: bootstrap.Services) -> None:
+def test_contacts_belong_to_their_user(alice: TestClient, core: Core) -> None:
     contact_id = alice.post(URL, json=JOHN).json()["id"]
-    add_user(services, "bob")
+    add_user(core, "bob")
     bob = {"X-Auth-Token": login(alice, "bob")}
     assert alice.get(URL, headers=bob).json()["entries"] == []
     assert alice.get(f"{URL}/{contact_id}", headers=bob).json()["error"] == "ContactNotFound"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.xuc.sql import XucSqlTransaction
 from ringback.store.transaction import UnitsOfWork
 from tests.dialects.xuc.conftest import API
@@ -31,9 +31,7 @@ def test_registration_stores_the_token(
         assert tx.push_tokens.of_user("alice") == {platform: "9999"}
 
 
-def test_the_documents_trailing_comma_is_accepted(
-    alice: TestClient, services: bootstrap.Services
-) -> None:
+def test_the_documents_trailing_comma_is_accepted(alice: TestClient, core: Core) -> None:
     response = alice.post(
         f"{API}/config/mobile/push/register/android?apiVersion=2.0",
         content=b'{ "token": "1234-5678", }',

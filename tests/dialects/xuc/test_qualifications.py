@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain.people import Agent, Membership, Principal
 from ringback.domain.qualifications import Qualification, SubQualification
 from ringback.domain.queues import QueueSettings
@@ -25,13 +25,13 @@ CSV_HEADER = (
 
 
 @pytest.fixture
-def setup(services: bootstrap.Services, alice: TestClient) -> dict[str, int]:
+def setup(core: Core, alice: TestClient) -> dict[str, int]:
     """Queue 1 with qualifications 'General Questions' and 'Support', and agent 1 of alice."""
     service = Principal.service()
-    queue = services.queues.create(service, QueueSettings(name="Main"))
+    queue = core.queues.create(service, QueueSettings(name="Main"))
     assert queue.id == 1
-    other = services.queues.create(service, QueueSettings(name="Other"))
-    general = services.qualifications.create(
+    other = core.queues.create(service, QueueSettings(name="Other"))
+    general = core.qualifications.create(
         service,
         Qualification(
             None,
@@ -40,7 +40,7 @@ def setup(services: bootstrap.Services, alice: TestClient) -> dict[str, int]:
             (SubQualification(None, "Common"), SubQualification(None, "Technical")),
         ),
     )
-    support = services.qualifications.create(
+    support = core.qualifications.create(
         service,
         Qualification(
             None,
@@ -49,10 +49,10 @@ def setup(services: bootstrap.Services, alice: TestClient) -> dict[str, int]:
             (SubQualification(None, "Technical"), SubQualification(None, "General")),
         ),
     )
-    services.qualifications.create(
+    core.qualifications.create(
         service, Qualification(None, "Elsewhere", (other.id,), (SubQualification(None, "X"),))
     )
-    services.agents.create(
+    core.agents.create(
         service, Agent(1, "John", "Doe", "1001", queues=(Membership(1),), login="alice")
     )
     ids = {"other": other.id, "general": general.id or 0, "support": support.id or 0}
@@ -96,14 +96,14 @@ def test_a_queue_the_agent_does_not_work_in_offers_nothing(
 
 
 def test_the_documents_answer_is_stored_and_exported(
-    alice: TestClient, setup: dict[str, int], services: bootstrap.Services
+    alice: TestClient, setup: dict[str, int], core: Core
 ) -> None:
     answer = {**DOC_ANSWER, "sub_qualification_id": setup["general_sub0"]}
     response = alice.post(f"{API}/call_qualification", json=answer)
     assert response.status_code == 201
     answer_id = response.json()
     assert isinstance(answer_id, int)
-    add_user(services, "boss", queue_ids=(1,))
+    add_user(core, "boss", queue_ids=(1,))
     boss = {"X-Auth-Token": login(alice, "boss")}
     for prefix in (API, "/xuc/api/api/2.0"):
         export = alice.get(f"{prefix}/call_qualification/csv/1/2018-03-21/2018-03-21", headers=boss)
@@ -119,9 +119,7 @@ def test_the_documents_answer_is_stored_and_exported(
     assert later.content.decode() == CSV_HEADER
 
 
-def test_answer_errors(
-    alice: TestClient, setup: dict[str, int], services: bootstrap.Services
-) -> None:
+def test_answer_errors(alice: TestClient, setup: dict[str, int], core: Core) -> None:
     url = f"{API}/call_qualification"
     empty = alice.post(url, content=b"")
     assert empty.status_code == 400
@@ -155,7 +153,7 @@ def test_answer_errors(
     assert response.status_code == 400
     assert response.json()["error"] == "JsonErrorDecoding"
     ever = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
-    assert services.qualifications.answers(Principal.service(), 1, *ever) == []
+    assert core.qualifications.answers(Principal.service(), 1, *ever) == []
 
 
 def test_export_is_for_the_queues_supervisors(alice: TestClient, setup: dict[str, int]) -> None:
@@ -167,9 +165,9 @@ def test_export_is_for_the_queues_supervisors(alice: TestClient, setup: dict[str
 
 
 def test_export_refuses_dates_at_the_ends_of_the_calendar(
-    alice: TestClient, setup: dict[str, int], services: bootstrap.Services
+    alice: TestClient, setup: dict[str, int], core: Core
 ) -> None:
-    add_user(services, "boss", queue_ids=(1,))
+    add_user(core, "boss", queue_ids=(1,))
     boss = {"X-Auth-Token": login(alice, "boss")}
     for period in ("0001-01-01/2018-01-01", "2018-01-01/9999-12-31", "9999-12-31/9999-12-31"):
         response = alice.get(f"{API}/call_qualification/csv/1/{period}", headers=boss)
@@ -194,13 +192,13 @@ def test_qualifications_need_a_token(xuc: TestClient) -> None:
 
 
 def test_an_agent_qualifies_only_its_own_calls(
-    alice: TestClient, setup: dict[str, int], services: bootstrap.Services
+    alice: TestClient, setup: dict[str, int], core: Core
 ) -> None:
     answer = {**DOC_ANSWER, "sub_qualification_id": setup["general_sub0"], "agent": 2}
     refused = alice.post(f"{API}/call_qualification", json=answer)
     assert refused.status_code == 400
     assert "agent" in refused.json()["message"]
-    add_user(services, "boss", queue_ids=(1,))
+    add_user(core, "boss", queue_ids=(1,))
     boss = {"X-Auth-Token": login(alice, "boss")}
     assert alice.post(f"{API}/call_qualification", json=answer, headers=boss).status_code == 201
 

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from tests.dialects.xuc.conftest import API, add_user, app_on
 from tests.dialects.xuc.servers import serve
 
@@ -60,10 +60,8 @@ def xuc_settings(request: pytest.FixtureRequest) -> dict[str, object]:
 
 
 @pytest.mark.parametrize("xuc_settings", ["jwks", "pem"], indirect=True)
-def test_a_valid_access_token_gives_a_xuc_token(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
-    add_user(services)
+def test_a_valid_access_token_gives_a_xuc_token(xuc: TestClient, core: Core) -> None:
+    add_user(core)
     response = xuc.get(OIDC, params={"token": access_token()})
     assert response.status_code == 200
     body = response.json()
@@ -113,9 +111,9 @@ REFUSED = {
 @pytest.mark.parametrize("xuc_settings", ["jwks", "pem"], indirect=True)
 @pytest.mark.parametrize("case", sorted(REFUSED))
 def test_bad_access_tokens_are_refused(
-    xuc: TestClient, services: bootstrap.Services, case: str, xuc_settings: dict[str, object]
+    xuc: TestClient, core: Core, case: str, xuc_settings: dict[str, object]
 ) -> None:
-    add_user(services)
+    add_user(core)
     if case == "unknown kid" and "xuc_oidc_public_key" in xuc_settings:
         pytest.skip("a PEM has no kid")
     response = xuc.get(OIDC, params={"token": REFUSED[case]()})
@@ -123,7 +121,7 @@ def test_bad_access_tokens_are_refused(
     assert response.json()["error"] == "OidcAuthenticationFailed"
 
 
-def test_oidc_errors(xuc: TestClient, services: bootstrap.Services) -> None:
+def test_oidc_errors(xuc: TestClient, core: Core) -> None:
     # The OIDC part of the document has one word for a missing token, whatever the header says.
     for headers in ({}, {"Authorization": "Basic YTpi"}, {"Authorization": "Bearer "}):
         missing = xuc.get(OIDC, headers=headers)
@@ -136,9 +134,9 @@ def test_oidc_errors(xuc: TestClient, services: bootstrap.Services) -> None:
 
 
 def test_jwks_is_fetched_once_and_cached(
-    xuc: TestClient, services: bootstrap.Services, jwks_server: tuple[str, list[str]]
+    xuc: TestClient, core: Core, jwks_server: tuple[str, list[str]]
 ) -> None:
-    add_user(services)
+    add_user(core)
     before = len(jwks_server[1])
     for _ in range(3):
         assert xuc.get(OIDC, params={"token": access_token()}).status_code == 200
@@ -180,15 +178,13 @@ def cas_server() -> Iterator[str]:
 
 
 @pytest.fixture
-def cas_client(
-    cas_server: str, database_url: str, services: bootstrap.Services
-) -> Iterator[TestClient]:
-    settings = services_settings(database_url, xuc_cas_server_url=f"{cas_server}/cas")
-    with TestClient(app_on(settings, services), raise_server_exceptions=False) as c:
+def cas_client(cas_server: str, database_url: str, core: Core) -> Iterator[TestClient]:
+    settings = sso_settings(database_url, xuc_cas_server_url=f"{cas_server}/cas")
+    with TestClient(app_on(settings, core), raise_server_exceptions=False) as c:
         yield c
 
 
-def services_settings(database_url: str, **extra: object) -> Any:
+def sso_settings(database_url: str, **extra: object) -> Any:
     from ringback.settings import Settings
     from tests.conftest import ADMIN_PASSWORD, SERVICE_TOKEN
 
@@ -198,8 +194,8 @@ def services_settings(database_url: str, **extra: object) -> Any:
     )  # fmt: skip
 
 
-def test_cas_ticket_gives_a_token(cas_client: TestClient, services: bootstrap.Services) -> None:
-    add_user(services)
+def test_cas_ticket_gives_a_token(cas_client: TestClient, core: Core) -> None:
+    add_user(core)
     response = cas_client.get(
         f"{API}/auth/cas",
         params={"service": "https://xucmgt.example.org", "ticket": "ST-11-alice"},
@@ -239,22 +235,20 @@ def test_cas_parameters_and_configuration(cas_client: TestClient, xuc: TestClien
     assert unset.json()["error"] == "CasServerUrlNotSet"
 
 
-def test_cas_server_unreachable_is_invalid_response(
-    database_url: str, services: bootstrap.Services
-) -> None:
+def test_cas_server_unreachable_is_invalid_response(database_url: str, core: Core) -> None:
     with serve(lambda p, q: (200, b"")) as (url, _):
         dead = url
-    settings = services_settings(database_url, xuc_cas_server_url=dead)
-    with TestClient(app_on(settings, services)) as client:
+    settings = sso_settings(database_url, xuc_cas_server_url=dead)
+    with TestClient(app_on(settings, core)) as client:
         response = client.get(f"{API}/auth/cas", params={"service": "s", "ticket": "ST-1"})
     assert response.status_code == 502
     assert response.json()["error"] == "CasServerInvalidResponse"
 
 
-def test_sso_from_the_trusted_proxy(database_url: str, services: bootstrap.Services) -> None:
-    add_user(services)
-    settings = services_settings(database_url, xuc_sso_enabled=True, xuc_sso_proxies=["testclient"])
-    with TestClient(app_on(settings, services)) as client:
+def test_sso_from_the_trusted_proxy(database_url: str, core: Core) -> None:
+    add_user(core)
+    settings = sso_settings(database_url, xuc_sso_enabled=True, xuc_sso_proxies=["testclient"])
+    with TestClient(app_on(settings, core)) as client:
         ok = client.get(f"{API}/auth/sso", headers={"X-Remote-User": "alice"})
         assert ok.status_code == 200
         assert ok.json()["login"] == "alice"
@@ -265,34 +259,32 @@ def test_sso_from_the_trusted_proxy(database_url: str, services: bootstrap.Servi
         assert none.json()["error"] == "SsoAuthenticationFailed"
 
 
-def test_sso_refused_when_disabled_or_not_from_the_proxy(
-    database_url: str, services: bootstrap.Services
-) -> None:
-    add_user(services)
+def test_sso_refused_when_disabled_or_not_from_the_proxy(database_url: str, core: Core) -> None:
+    add_user(core)
     for extra in ({}, {"xuc_sso_enabled": True, "xuc_sso_proxies": ["10.0.0.1"]}):
-        settings = services_settings(database_url, **extra)
-        with TestClient(app_on(settings, services)) as client:
+        settings = sso_settings(database_url, **extra)
+        with TestClient(app_on(settings, core)) as client:
             response = client.get(f"{API}/auth/sso", headers={"X-Remote-User": "alice"})
         assert response.status_code == 401
         assert response.json()["error"] == "SsoAuthenticationFailed"
 
 
-def test_sso_proxies_may_be_networks(database_url: str, services: bootstrap.Services) -> None:
+def test_sso_proxies_may_be_networks(database_url: str, core: Core) -> None:
     from ringback.dialects.xuc.auth import _is_proxy
 
     assert _is_proxy("10.1.2.3", frozenset({"10.0.0.0/8"}))
     assert not _is_proxy("192.168.1.1", frozenset({"10.0.0.0/8", "not-an-address"}))
 
 
-def test_unreachable_keys_are_503(database_url: str, services: bootstrap.Services) -> None:
-    add_user(services)
+def test_unreachable_keys_are_503(database_url: str, core: Core) -> None:
+    add_user(core)
     with serve(lambda p, q: (200, b"")) as (url, _):
         dead = url
-    settings = services_settings(
+    settings = sso_settings(
         database_url, xuc_oidc_enabled=True, xuc_oidc_issuer=ISSUER,
         xuc_oidc_audience=AUDIENCE, xuc_oidc_jwks_url=f"{dead}/jwks",
     )  # fmt: skip
-    with TestClient(app_on(settings, services)) as client:
+    with TestClient(app_on(settings, core)) as client:
         response = client.get(OIDC, params={"token": access_token()})
     assert response.status_code == 503
     assert response.json()["error"] == "UnhandledError"

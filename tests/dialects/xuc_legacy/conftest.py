@@ -51,18 +51,18 @@ def settings(database_url: str) -> Settings:
 
 
 @pytest.fixture
-def xuc(settings: Settings, services: bootstrap.Services) -> Iterator[TestClient]:
+def xuc(settings: Settings, core: Core) -> Iterator[TestClient]:
     """A client of /xuc/api/1.0 from an allowed address, with users bruce, alicej, cquefia."""
     for login in ("bruce", "alicej", "cquefia"):
-        add_user(services, login)
-    with TestClient(bootstrap.build_app(settings, services), raise_server_exceptions=False) as c:
+        add_user(core, login)
+    with TestClient(bootstrap.build_app(core), raise_server_exceptions=False) as c:
         yield c
 
 
 @pytest.fixture
-def phones(services: bootstrap.Services) -> PhoneService:
+def phones(core: Core) -> PhoneService:
     """The wing's phone use cases on the test core."""
-    return phone_service(services)
+    return phone_service(core)
 
 
 def phone_service(core: Core) -> PhoneService:
@@ -80,23 +80,21 @@ def event_feed(core: Core, url: str, secret: str | None = None) -> XucEventFeed:
     return XucEventFeed(sql.units_of_work(core), core.clock, url=url, secret=secret)
 
 
-def add_user(services: bootstrap.Services, login: str) -> User:
+def add_user(core: Core, login: str) -> User:
     """Create a user with PASSWORD."""
     user = User(login=login, profile=Profile.SUPERVISOR, firstname=login.title())
-    return services.users.create(Principal.service(), user, PASSWORD)
+    return core.users.create(Principal.service(), user, PASSWORD)
 
 
-def add_queue(
-    services: bootstrap.Services, name: str = "Support", queue_id: int | None = None
-) -> Queue:
+def add_queue(core: Core, name: str = "Support", queue_id: int | None = None) -> Queue:
     """Create a queue."""
-    return services.queues.create(Principal.service(), QueueSettings(name=name), queue_id)
+    return core.queues.create(Principal.service(), QueueSettings(name=name), queue_id)
 
 
-def add_agent(services: bootstrap.Services, agent_id: int, number: str, login: str | None) -> Agent:
+def add_agent(core: Core, agent_id: int, number: str, login: str | None) -> Agent:
     """Create an agent."""
     agent = Agent(id=agent_id, firstname="Ag", lastname=number, number=number, login=login)
-    return services.agents.create(Principal.service(), agent)
+    return core.agents.create(Principal.service(), agent)
 
 
 def post(client: TestClient, path: str, body: Any) -> Any:
@@ -104,12 +102,12 @@ def post(client: TestClient, path: str, body: Any) -> Any:
     return client.post(f"{URL}/{path}", json=body)
 
 
-def outbox(services: bootstrap.Services) -> list[dict[str, Any]]:
+def outbox(core: Core) -> list[dict[str, Any]]:
     """Return the xuc events waiting for the eventUrl, in the order they happen.
 
     The table keeps neutral facts; each row's `message` is the xuc message the feed will send.
     """
-    with services.store.engine.connect() as connection:
+    with core.store.engine.connect() as connection:
         query = xuc_events.select().order_by(xuc_events.c.due_at, xuc_events.c.id)
         rows = [dict(row) for row in connection.execute(query).mappings()]
     return [row | {"message": events.render(sql.fact_of(row["message"]))} for row in rows]

@@ -12,6 +12,7 @@ import uvicorn
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.xuc_legacy.service import PhoneService
 from ringback.settings import Settings
 from tests.conftest import SERVICE_TOKEN
@@ -50,27 +51,27 @@ def test_no_address_is_allowed_by_default() -> None:
 
 
 @pytest.fixture
-def closed(database_url: str, services: bootstrap.Services) -> Iterator[TestClient]:
+def closed(database_url: str, core: Core) -> Iterator[TestClient]:
     """A client whose address ("testclient") is not listed."""
     settings = make_settings(database_url, deprecated_api_hosts=["10.0.0.7"])
-    add_user(services, "bruce")
-    add_user(services, "alicej")
-    with TestClient(bootstrap.build_app(settings, on(settings, services)),
+    add_user(core, "bruce")
+    add_user(core, "alicej")
+    with TestClient(bootstrap.build_app(on(settings, core)),
                     raise_server_exceptions=False) as c:  # fmt: skip
         yield c
 
 
-def on(settings: Settings, services: bootstrap.Services) -> bootstrap.Services:
-    """Return services like `services`, on the same database and clock, with other settings.
+def on(settings: Settings, core: Core) -> Core:
+    """Return core like `core`, on the same database and clock, with other settings.
 
     The wing reads the settings of the core it is given, as in `ringback serve`.
     """
-    return bootstrap.build_services(settings, engine=services.store.engine, clock=services.clock)
+    return bootstrap.build_core(settings, engine=core.store.engine, clock=core.clock)
 
 
 @pytest.mark.parametrize(("verb", "path", "body"), EXAMPLES)
 def test_an_unlisted_address_is_refused(
-    closed: TestClient, services: bootstrap.Services, phones: PhoneService, verb: str, path: str,
+    closed: TestClient, core: Core, phones: PhoneService, verb: str, path: str,
     body: object,
 ) -> None:  # fmt: skip
     response = closed.request(verb, f"{URL}/{path}", json=body)
@@ -79,7 +80,7 @@ def test_an_unlisted_address_is_refused(
         "error": "DeprecatedApiNotAllowed",
         "message": "the deprecated 1.0 APIs are not enabled for testclient",
     }
-    assert outbox(services) == []  # nothing happened
+    assert outbox(core) == []  # nothing happened
     history = phones.history("bruce", size=10)
     assert history == []
 
@@ -95,9 +96,9 @@ def test_the_2_0_apis_do_not_depend_on_the_list(closed: TestClient) -> None:
     assert response.status_code == 200
 
 
-def _serve(settings: Settings, services: bootstrap.Services) -> tuple[uvicorn.Server, str]:
+def _serve(settings: Settings, core: Core) -> tuple[uvicorn.Server, str]:
     config = uvicorn.Config(
-        bootstrap.build_app(settings, on(settings, services)),
+        bootstrap.build_app(on(settings, core)),
         host="127.0.0.1",
         port=0,
         log_level="warning",
@@ -112,10 +113,10 @@ def _serve(settings: Settings, services: bootstrap.Services) -> tuple[uvicorn.Se
 
 @pytest.mark.parametrize(("hosts", "status"), [(["127.0.0.1"], 200), (["192.0.2.1"], 403)])
 def test_over_a_real_socket_the_client_address_decides(
-    database_url: str, services: bootstrap.Services, hosts: list[str], status: int
+    database_url: str, core: Core, hosts: list[str], status: int
 ) -> None:
-    add_user(services, "bruce")
-    server, url = _serve(make_settings(database_url, deprecated_api_hosts=hosts), services)
+    add_user(core, "bruce")
+    server, url = _serve(make_settings(database_url, deprecated_api_hosts=hosts), core)
     try:
         response = httpx2.post(f"{url}/dnd/avencall.com/bruce/", json={"state": True}, timeout=10)
     finally:
@@ -124,6 +125,6 @@ def test_over_a_real_socket_the_client_address_decides(
     if status == 403:
         assert response.json()["message"].endswith("for 127.0.0.1")
     expected_dnd = status == 200
-    assert any(e["message"]["message"]["ctiMessage"]["dndEnabled"] for e in outbox(services)) is (
+    assert any(e["message"]["message"]["ctiMessage"]["dndEnabled"] for e in outbox(core)) is (
         expected_dnd
     )

@@ -9,6 +9,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.xuc_legacy.phones import sanitize_number
 from ringback.domain import errors
 from ringback.settings import Settings
@@ -30,11 +31,11 @@ def history(xuc: TestClient, username: str) -> list[dict[str, Any]]:
     return calls
 
 
-def phone_events(services: bootstrap.Services) -> list[tuple[str, str, str, str]]:
+def phone_events(core: Core) -> list[tuple[str, str, str, str]]:
     """(username, eventType, DN, otherDN) of the PhoneEvents waiting, in order."""
     return [
         (m["username"], c["eventType"], c["DN"], c["otherDN"])
-        for m in (e["message"] for e in outbox(services))
+        for m in (e["message"] for e in outbox(core))
         if m["message"]["msgType"] == "PhoneEvent"
         for c in [m["message"]["ctiMessage"]]
     ]
@@ -79,13 +80,11 @@ def test_a_number_without_digits_or_too_long_is_refused(typed: str) -> None:
 # dial
 
 
-def test_dial_calls_the_sanitised_number(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_dial_calls_the_sanitised_number(xuc: TestClient, core: Core, clock: FakeClock) -> None:
     response = post(xuc, "dial/avencall.com/bruce/", {"number": "+33 (0)1 23 45 67 89"})
     assert response.status_code == 200
     assert response.content == b""
-    assert phone_events(services) == [
+    assert phone_events(core) == [
         ("bruce", "EventDialing", "1000", "+33123456789"),
         ("bruce", "EventEstablished", "1000", "+33123456789"),
         ("bruce", "EventReleased", "1000", "+33123456789"),
@@ -104,11 +103,11 @@ def test_dial_calls_the_sanitised_number(
 
 
 def test_dial_the_documents_example_reaches_the_user_of_that_line(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
     lines(xuc, "bruce", "alicej")  # alicej has line 1001
     assert post(xuc, "dial/avencall.com/bruce/", {"number": "1001"}).status_code == 200
-    assert phone_events(services)[:2] == [
+    assert phone_events(core)[:2] == [
         ("bruce", "EventDialing", "1000", "1001"),
         ("alicej", "EventRinging", "1001", "1000"),
     ]
@@ -132,11 +131,11 @@ def test_dial_the_documents_example_reaches_the_user_of_that_line(
     ],
 )
 def test_dial_refuses_a_bad_number(
-    xuc: TestClient, services: bootstrap.Services, body: dict[str, Any], status: int, error: str
+    xuc: TestClient, core: Core, body: dict[str, Any], status: int, error: str
 ) -> None:
     response = post(xuc, "dial/avencall.com/bruce/", body)
     assert (response.status_code, response.json()["error"]) == (status, error)
-    assert phone_events(services) == []
+    assert phone_events(core) == []
 
 
 def test_a_number_given_as_json_number_is_dialled(xuc: TestClient) -> None:
@@ -153,7 +152,7 @@ def test_dial_from_an_unknown_user_is_not_found(xuc: TestClient) -> None:
 
 
 def test_dial_by_username_rings_the_other_users_line(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
     lines(xuc, "bruce", "alicej")
     response = post(xuc, "dialByUsername/avencall.com/bruce/", {"username": "alicej"})
@@ -170,10 +169,8 @@ def test_dial_by_username_of_the_documents_john_is_not_found(xuc: TestClient) ->
     assert response.json() == {"error": "UserNotFound", "message": "user john does not exist"}
 
 
-def test_a_lone_surrogate_is_refused_as_invalid_json(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
-    add_queue(services, queue_id=5)
+def test_a_lone_surrogate_is_refused_as_invalid_json(xuc: TestClient, core: Core) -> None:
+    add_queue(core, queue_id=5)
     for method, field in (
         ("dialByUsername", "username"), ("dialFromQueue", "callerIdName"), ("dial", "number"),
     ):  # fmt: skip
@@ -194,12 +191,12 @@ def test_dial_by_username_needs_a_username(xuc: TestClient) -> None:
 
 
 def test_a_callee_in_dnd_misses_the_call_without_ringing(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
     lines(xuc, "bruce", "alicej")
     post(xuc, "dnd/avencall.com/alicej/", {"state": True})
     post(xuc, "dialByUsername/avencall.com/bruce/", {"username": "alicej"})
-    assert phone_events(services) == [
+    assert phone_events(core) == [
         ("bruce", "EventDialing", "1000", "1001"),
         ("bruce", "EventReleased", "1000", "1001"),
     ]
@@ -208,7 +205,7 @@ def test_a_callee_in_dnd_misses_the_call_without_ringing(
 
 
 def test_an_unconditional_forward_sends_the_call_on(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
     lines(xuc, "bruce", "alicej", "cquefia")
     post(xuc, "uncForward/avencall.com/alicej/", {"state": True, "destination": "1002"})
@@ -220,7 +217,7 @@ def test_an_unconditional_forward_sends_the_call_on(
 
 
 def test_a_busy_callee_forwards_on_busy_or_misses_the_call(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
     lines(xuc, "bruce", "alicej", "cquefia")
     post(xuc, "dial/avencall.com/alicej/", {"number": "0612345678"})  # alicej is busy 22 s
@@ -239,12 +236,12 @@ def unanswered(database_url: str) -> Settings:
 
 
 def test_an_unanswered_call_follows_the_no_answer_forward(
-    unanswered: Settings, services: bootstrap.Services, clock: FakeClock, database_url: str
+    unanswered: Settings, core: Core, clock: FakeClock, database_url: str
 ) -> None:
     for name in ("bruce", "alicej", "cquefia"):
-        add_user(services, name)
-    services_off = bootstrap.build_services(unanswered, engine=services.store.engine, clock=clock)
-    with TestClient(bootstrap.build_app(unanswered, services_off)) as xuc:
+        add_user(core, name)
+    unanswering_core = bootstrap.build_core(unanswered, engine=core.store.engine, clock=clock)
+    with TestClient(bootstrap.build_app(unanswering_core)) as xuc:
         lines(xuc, "bruce", "alicej", "cquefia")
         post(xuc, "naForward/avencall.com/alicej/", {"state": True, "destination": "1002"})
         post(xuc, "dialByUsername/avencall.com/bruce/", {"username": "alicej"})
@@ -270,13 +267,13 @@ DIAL_FROM_QUEUE = {
 
 
 def test_dial_from_queue_the_documents_example(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_queue(services, "Five", queue_id=5)
+    add_queue(core, "Five", queue_id=5)
     lines(xuc, "bruce", "alicej", "cquefia")  # cquefia has 1002
     response = post(xuc, "dialFromQueue/avencall.com/bruce/", DIAL_FROM_QUEUE)
     assert response.status_code == 200
-    ringing = outbox(services)[3]["message"]
+    ringing = outbox(core)[3]["message"]
     assert ringing == {
         "username": "cquefia",
         "message": {
@@ -301,9 +298,7 @@ def test_dial_from_queue_the_documents_example(
     assert history(xuc, "bruce")[0]["status"] == "emitted"
 
 
-def test_dial_from_an_unknown_queue_is_not_found(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
+def test_dial_from_an_unknown_queue_is_not_found(xuc: TestClient, core: Core) -> None:
     response = post(xuc, "dialFromQueue/avencall.com/bruce/", DIAL_FROM_QUEUE)
     assert response.status_code == 404
     assert response.json() == {"error": "QueueNotFound", "message": "queue 5 does not exist"}
@@ -336,9 +331,9 @@ def test_dial_from_an_unknown_queue_is_not_found(
     ],
 )
 def test_dial_from_queue_refuses_a_bad_body(
-    xuc: TestClient, services: bootstrap.Services, change: dict[str, Any], message: str
+    xuc: TestClient, core: Core, change: dict[str, Any], message: str
 ) -> None:
-    add_queue(services)
+    add_queue(core)
     response = post(xuc, "dialFromQueue/avencall.com/bruce/", DIAL_FROM_QUEUE | change)
     assert response.status_code == 400
     assert response.json() == {"error": "InvalidJson", "message": message}

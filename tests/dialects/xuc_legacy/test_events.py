@@ -16,6 +16,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.xuc_legacy import plugin
 from ringback.domain.people import Principal
 from ringback.domain.queues import QueueSettings
@@ -92,19 +93,19 @@ def receiver() -> Iterator[Receiver]:
 
 
 def deliver_until(
-    services: bootstrap.Services, url: str, done: Callable[[], bool],
+    core: Core, url: str, done: Callable[[], bool],
     timeout: float = 10.0, step_seconds: float = 1.0, secret: str | None = None,
 ) -> None:  # fmt: skip
     """Run the outbox worker on the eventUrl feed to `url`, moving the service clock on, until
     `done()` or the timeout."""
-    clock = services.clock
+    clock = core.clock
     assert isinstance(clock, FakeClock)
-    feed = event_feed(services, url, secret)
+    feed = event_feed(core, url, secret)
 
     async def run() -> None:
         stop = asyncio.Event()
         worker = OutboxWorker(
-            OutboxService(services.store, clock), "t", poll_seconds=0.02, feeds=[feed]
+            OutboxService(core.store, clock), "t", poll_seconds=0.02, feeds=[feed]
         )
         task = asyncio.create_task(worker.run(stop))
         deadline = time.monotonic() + timeout
@@ -117,28 +118,28 @@ def deliver_until(
     asyncio.run(run())
 
 
-def start_feed(services: bootstrap.Services) -> None:
+def start_feed(core: Core) -> None:
     """Create the feed now (a dispatcher does at its start): callback events from here on."""
-    feed = event_feed(services, EVENT_URL)
+    feed = event_feed(core, EVENT_URL)
     batch = feed.take("setup")
     assert batch is not None
     feed.settle("setup", batch, 0, None)
 
 
-def feed_row(services: bootstrap.Services) -> dict[str, Any]:
+def feed_row(core: Core) -> dict[str, Any]:
     """Return the stored state of the eventUrl feed (empty before the first delivery)."""
-    with services.store.engine.connect() as connection:
+    with core.store.engine.connect() as connection:
         row = connection.execute(select(xuc_event_feeds)).mappings().first()
     return dict(row) if row else {}
 
 
 def test_a_call_is_posted_as_the_documents_phone_events(
-    xuc: TestClient, services: bootstrap.Services, receiver: Receiver
+    xuc: TestClient, core: Core, receiver: Receiver
 ) -> None:
     for name in ("bruce", "alicej"):
         post(xuc, f"dnd/avencall.com/{name}/", {"state": False})
     post(xuc, "dial/avencall.com/bruce/", {"number": "1001"})
-    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 8)
+    deliver_until(core, receiver.url, lambda: len(receiver.messages) >= 8)
     assert receiver.kinds() == [
         ("UserConfigUpdate", ""),
         ("UserConfigUpdate", ""),
@@ -161,14 +162,14 @@ def test_a_call_is_posted_as_the_documents_phone_events(
     assert cti["userData"] == {"XIVO_USERID": "bruce"}
     ringing = receiver.messages[3]["message"]["ctiMessage"]
     assert ringing["linkedId"] == cti["linkedId"] != ringing["uniqueId"]
-    assert outbox(services) == []  # delivered events leave the outbox
+    assert outbox(core) == []  # delivered events leave the outbox
 
 
 def test_a_calls_later_events_wait_for_their_moment(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
     post(xuc, "dial/avencall.com/bruce/", {"number": "0612345678"})
-    feed = event_feed(services, EVENT_URL)
+    feed = event_feed(core, EVENT_URL)
     batch = feed.take("t")
     assert batch is not None
     assert [_what(i.message["message"]["ctiMessage"]) for i in batch.items] == ["EventDialing"]
@@ -179,90 +180,86 @@ def test_a_calls_later_events_wait_for_their_moment(
     assert [_what(i.message["message"]["ctiMessage"]) for i in batch.items] == ["EventEstablished"]
 
 
-def test_the_outbox_keeps_facts_and_sends_them_in_xucs_shape(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
+def test_the_outbox_keeps_facts_and_sends_them_in_xucs_shape(xuc: TestClient, core: Core) -> None:
     post(xuc, "dnd/avencall.com/bruce/", {"state": True})
-    with services.store.engine.connect() as connection:
+    with core.store.engine.connect() as connection:
         stored = connection.execute(select(xuc_events.c.message)).scalar_one()
     assert stored["fact"] == "line"  # a neutral fact, no xuc word in it
     assert "msgType" not in json.dumps(stored)
-    batch = event_feed(services, EVENT_URL).take("t")
+    batch = event_feed(core, EVENT_URL).take("t")
     assert batch is not None
     assert [i.message["message"]["msgType"] for i in batch.items] == ["UserConfigUpdate"]
 
 
 def test_a_message_stored_by_an_earlier_version_is_sent_as_it_was(
-    services: bootstrap.Services, clock: FakeClock
+    core: Core, clock: FakeClock
 ) -> None:
     # Before the facts, the outbox kept each message already rendered: one left undelivered by
     # an upgrade still goes out, unchanged.
     message = {"username": "bruce", "message": {"msgType": "UserConfigUpdate", "ctiMessage": {}}}
-    with services.store.engine.begin() as connection:
+    with core.store.engine.begin() as connection:
         connection.execute(
             xuc_events.insert().values(username="bruce", message=message, due_at=clock.now())
         )
-    batch = event_feed(services, EVENT_URL).take("t")
+    batch = event_feed(core, EVENT_URL).take("t")
     assert batch is not None
     assert [i.message for i in batch.items] == [message]
 
 
 def test_a_failing_receiver_gets_everything_in_order_after_retries(
-    xuc: TestClient, services: bootstrap.Services
+    xuc: TestClient, core: Core
 ) -> None:
     receiver = Receiver(failures=3)
     try:
         for state in (True, False, True):
             post(xuc, "dnd/avencall.com/bruce/", {"state": state})
-        deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 3)
+        deliver_until(core, receiver.url, lambda: len(receiver.messages) >= 3)
     finally:
         receiver.server.shutdown()
     states = [m["message"]["ctiMessage"]["dndEnabled"] for m in receiver.messages]
     assert states == [True, False, True]  # nothing lost, nothing repeated, in order
     assert receiver.attempts == 6  # three 503s on the first event, then one POST each
-    row = feed_row(services)
+    row = feed_row(core)
     assert (row["failures"], row["last_error"], row["next_attempt_at"]) == (0, "", None)
 
 
-def test_a_failure_backs_off_and_is_recorded(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
-) -> None:
+def test_a_failure_backs_off_and_is_recorded(xuc: TestClient, core: Core, clock: FakeClock) -> None:
     receiver = Receiver(failures=100)
     try:
         post(xuc, "dnd/avencall.com/bruce/", {"state": True})
-        deliver_until(services, receiver.url, lambda: receiver.attempts >= 1,
+        deliver_until(core, receiver.url, lambda: receiver.attempts >= 1,
                       step_seconds=0)  # fmt: skip
     finally:
         receiver.server.shutdown()
-    row = feed_row(services)
+    row = feed_row(core)
     assert (row["failures"], row["last_error"]) == (1, "HTTP 503")
     assert (row["next_attempt_at"] - clock.now()).total_seconds() == 2  # then 4, 8... 600
-    assert len(outbox(services)) == 1  # kept for the next attempt
+    assert len(outbox(core)) == 1  # kept for the next attempt
 
 
 def test_events_survive_a_restart_of_the_worker(
-    xuc: TestClient, services: bootstrap.Services, receiver: Receiver
+    xuc: TestClient, core: Core, receiver: Receiver
 ) -> None:
     post(xuc, "dnd/avencall.com/bruce/", {"state": True})
     closed = Receiver()
     closed.server.shutdown()
     closed.server.server_close()  # nothing listens there any more: connection refused
-    deliver_until(services, closed.url, lambda: feed_row(services).get("failures", 0) > 0)
-    assert len(outbox(services)) == 1
-    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 1)
+    deliver_until(core, closed.url, lambda: feed_row(core).get("failures", 0) > 0)
+    assert len(outbox(core)) == 1
+    deliver_until(core, receiver.url, lambda: len(receiver.messages) >= 1)
     assert receiver.kinds() == [("UserConfigUpdate", "")]
 
 
 def test_callback_lifecycle_events_are_posted_in_the_xuc_shape(
-    services: bootstrap.Services, receiver: Receiver
+    core: Core, receiver: Receiver
 ) -> None:
-    start_feed(services)
-    queue = services.queues.create(Principal.service(), QueueSettings(name="Callbacks"))
-    made = services.callbacks.create(
+    start_feed(core)
+    queue = core.queues.create(Principal.service(), QueueSettings(name="Callbacks"))
+    made = core.callbacks.create(
         Principal.service(), NewCallback(queue_id=queue.id, phone_number="+33612345678")
     )
-    services.callbacks.cancel(Principal.service(), made.id)
-    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 2)
+    core.callbacks.cancel(Principal.service(), made.id)
+    deliver_until(core, receiver.url, lambda: len(receiver.messages) >= 2)
     assert receiver.kinds() == [
         ("CallbackEvent", "CallbackWaiting"),
         ("CallbackEvent", "CallbackCancelled"),
@@ -274,39 +271,35 @@ def test_callback_lifecycle_events_are_posted_in_the_xuc_shape(
         str(made.id), queue.id, "cancelled", "waiting",
     )  # fmt: skip
     assert cti["at"] == "2026-01-05 09:00:00"
-    assert feed_row(services)["callback_cursor"] == cti["eventId"]
+    assert feed_row(core)["callback_cursor"] == cti["eventId"]
 
 
-def test_a_secret_signs_each_event(
-    xuc: TestClient, services: bootstrap.Services, receiver: Receiver
-) -> None:
+def test_a_secret_signs_each_event(xuc: TestClient, core: Core, receiver: Receiver) -> None:
     post(xuc, "dnd/avencall.com/bruce/", {"state": True})
-    deliver_until(services, receiver.url, lambda: len(receiver.messages) >= 1, secret=SECRET)
+    deliver_until(core, receiver.url, lambda: len(receiver.messages) >= 1, secret=SECRET)
     assert receiver.signatures == [True]
 
 
-def test_the_wing_builds_its_feed_from_the_settings(
-    database_url: str, services: bootstrap.Services
-) -> None:
+def test_the_wing_builds_its_feed_from_the_settings(database_url: str, core: Core) -> None:
     def feeds(settings: Settings) -> tuple[tuple[str, str | None], ...]:
-        core = bootstrap.build_services(settings, engine=services.store.engine, clock=clock)
-        return tuple((feed.url, feed.secret) for feed in plugin.DIALECT.build(core).feeds)
+        built = bootstrap.build_core(settings, engine=engine, clock=clock)
+        return tuple((feed.url, feed.secret) for feed in plugin.DIALECT.build(built).feeds)
 
-    clock = services.clock
+    engine, clock = core.store.engine, core.clock
     assert feeds(make_settings(database_url, xuc_event_url=None)) == ()
     settings = make_settings(database_url, xuc_event_secret=SECRET)
     assert feeds(settings) == ((settings.xuc_event_url or "", SECRET),)
 
 
 def test_the_runtime_delivers_the_wings_feeds(
-    database_url: str, services: bootstrap.Services, receiver: Receiver
+    database_url: str, core: Core, receiver: Receiver
 ) -> None:
     # `ringback dispatch` builds the wings itself: their eventUrl is delivered there too.
     settings = make_settings(database_url, xuc_event_url=receiver.url)
-    built = bootstrap.build_services(settings, engine=services.store.engine, clock=services.clock)
+    built = bootstrap.build_core(settings, engine=core.store.engine, clock=core.clock)
     add_user(built, "bruce")
     plugin.phone_service(built).set_dnd("bruce", True)
-    dispatch = bootstrap.build_runtime(settings, built)
+    dispatch = bootstrap.build_runtime(built)
 
     async def run() -> None:
         stop = asyncio.Event()
@@ -325,18 +318,18 @@ def test_the_runtime_delivers_the_wings_feeds(
 
 
 def test_handshake_posts_again_the_state_of_every_user(
-    xuc: TestClient, services: bootstrap.Services, clock: FakeClock
+    xuc: TestClient, core: Core, clock: FakeClock
 ) -> None:
-    add_agent(services, 1, "2000", "alicej")
+    add_agent(core, 1, "2000", "alicej")
     post(xuc, "dnd/avencall.com/bruce/", {"state": True})
     post(xuc, "dnd/avencall.com/alicej/", {"state": False})
     post(xuc, "agentLogin/", {"agentphonenumber": "1001", "agentnumber": "2000"})
     post(xuc, "dial/avencall.com/bruce/", {"number": "1001"})
     clock.advance(seconds=5)  # the call is established
-    before = max(e["id"] for e in outbox(services))
+    before = max(e["id"] for e in outbox(core))
     response = xuc.post("/xuc/api/1.0/handshake/avencall.com/")
     assert (response.status_code, response.content) == (200, b"")
-    reposted = [e["message"] for e in outbox(services) if e["id"] > before]
+    reposted = [e["message"] for e in outbox(core) if e["id"] > before]
     assert [(m["username"], m["message"]["msgType"]) for m in reposted] == [
         ("alicej", "UserConfigUpdate"),
         ("bruce", "UserConfigUpdate"),
@@ -348,12 +341,12 @@ def test_handshake_posts_again_the_state_of_every_user(
     assert reposted[2]["message"]["ctiMessage"]["eventType"] == "EventEstablished"
 
 
-def test_handshake_for_one_user(xuc: TestClient, services: bootstrap.Services) -> None:
+def test_handshake_for_one_user(xuc: TestClient, core: Core) -> None:
     post(xuc, "dnd/avencall.com/bruce/", {"state": True})
     post(xuc, "dnd/avencall.com/alicej/", {"state": True})
-    before = max(e["id"] for e in outbox(services))
+    before = max(e["id"] for e in outbox(core))
     assert xuc.post("/xuc/api/1.0/handshake/avencall.com/bruce/").status_code == 200
-    assert [e["username"] for e in outbox(services) if e["id"] > before] == ["bruce"]
+    assert [e["username"] for e in outbox(core) if e["id"] > before] == ["bruce"]
 
 
 def test_handshake_needs_a_domain(xuc: TestClient) -> None:
@@ -367,13 +360,11 @@ def test_handshake_of_an_unknown_user_is_not_found(xuc: TestClient) -> None:
     assert response.status_code == 404
 
 
-def test_without_an_event_url_nothing_is_queued(
-    database_url: str, services: bootstrap.Services
-) -> None:
+def test_without_an_event_url_nothing_is_queued(database_url: str, core: Core) -> None:
     settings: Settings = make_settings(database_url, xuc_event_url=None)
-    add_user(services, "bruce")
-    built = bootstrap.build_services(settings, engine=services.store.engine, clock=services.clock)
-    with TestClient(bootstrap.build_app(settings, built)) as client:
+    add_user(core, "bruce")
+    built = bootstrap.build_core(settings, engine=core.store.engine, clock=core.clock)
+    with TestClient(bootstrap.build_app(built)) as client:
         assert post(client, "dnd/avencall.com/bruce/", {"state": True}).status_code == 200
         assert client.post("/xuc/api/1.0/handshake/avencall.com/").status_code == 200
-    assert outbox(services) == []
+    assert outbox(core) == []

@@ -8,6 +8,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from ringback import bootstrap
+from ringback.core import Core
 from ringback.testing import FakeClock
 from tests.dialects.xuc_legacy.conftest import URL, add_user, make_settings, post
 
@@ -53,13 +54,13 @@ def test_history_by_days_keeps_the_calls_since_that_many_days(
 
 
 def test_a_missed_call_is_missed_for_the_callee(
-    database_url: str, services: bootstrap.Services, clock: FakeClock
+    database_url: str, core: Core, clock: FakeClock
 ) -> None:
     settings = make_settings(database_url, simulator_answer_rate=0.0)
-    add_user(services, "bruce")
-    add_user(services, "cquefia")
-    built = bootstrap.build_services(settings, engine=services.store.engine, clock=clock)
-    with TestClient(bootstrap.build_app(settings, built)) as xuc:
+    add_user(core, "bruce")
+    add_user(core, "cquefia")
+    built = bootstrap.build_core(settings, engine=core.store.engine, clock=clock)
+    with TestClient(bootstrap.build_app(built)) as xuc:
         post(xuc, "dnd/avencall.com/bruce/", {"state": False})
         post(xuc, "dialByUsername/avencall.com/cquefia/", {"username": "bruce"})
         clock.advance(minutes=1)
@@ -71,12 +72,12 @@ def test_a_missed_call_is_missed_for_the_callee(
 
 
 def test_history_dates_are_in_the_servers_time_zone(
-    database_url: str, services: bootstrap.Services, clock: FakeClock
+    database_url: str, core: Core, clock: FakeClock
 ) -> None:
     settings = make_settings(database_url, timezone="Europe/Paris")
-    add_user(services, "bruce")
-    built = bootstrap.build_services(settings, engine=services.store.engine, clock=clock)
-    with TestClient(bootstrap.build_app(settings, built)) as xuc:
+    add_user(core, "bruce")
+    built = bootstrap.build_core(settings, engine=core.store.engine, clock=clock)
+    with TestClient(bootstrap.build_app(built)) as xuc:
         post(xuc, "dial/avencall.com/bruce/", {"number": "1101"})
         history = xuc.get(f"{URL}/historyByUsername/avencall.com/bruce/?size=1").json()
     assert history[0]["start"] == "2026-01-05 10:00:00"  # 09:00 UTC

@@ -7,31 +7,29 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.services.ports import Forward, ForwardKind
 from tests.dialects.xuc_legacy.conftest import PASSWORD, URL, outbox, phone_store, post
 
 
-def stored_phone(services: bootstrap.Services, username: str) -> Any:
-    with phone_store(services).transaction() as tx:  # the store, as a restart would read it
+def stored_phone(core: Core, username: str) -> Any:
+    with phone_store(core).transaction() as tx:  # the store, as a restart would read it
         return tx.xuc_phones.get_phone(username)
 
 
-def last_message(services: bootstrap.Services) -> dict[str, Any]:
-    message: dict[str, Any] = outbox(services)[-1]["message"]
+def last_message(core: Core) -> dict[str, Any]:
+    message: dict[str, Any] = outbox(core)[-1]["message"]
     return message
 
 
 # connect
 
 
-def test_connect_with_the_right_password_gives_the_user_a_line(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
+def test_connect_with_the_right_password_gives_the_user_a_line(xuc: TestClient, core: Core) -> None:
     response = post(xuc, "connect/avencall.com/bruce/", {"password": PASSWORD})
     assert response.status_code == 200
     assert response.content == b""
-    assert stored_phone(services, "bruce").line == "1000"
+    assert stored_phone(core, "bruce").line == "1000"
 
 
 @pytest.mark.parametrize("username", ["bruce", "nobody", "%00", "x" * 100])
@@ -68,10 +66,10 @@ def test_connect_needs_a_password(xuc: TestClient) -> None:
     assert response.json() == {"error": "InvalidJson", "message": "password is required"}
 
 
-def test_lines_count_up_from_the_first_line(xuc: TestClient, services: bootstrap.Services) -> None:
+def test_lines_count_up_from_the_first_line(xuc: TestClient, core: Core) -> None:
     for name in ("bruce", "alicej", "cquefia"):
         assert post(xuc, f"dnd/avencall.com/{name}/", {"state": False}).status_code == 200
-    assert [stored_phone(services, n).line for n in ("bruce", "alicej", "cquefia")] == [
+    assert [stored_phone(core, n).line for n in ("bruce", "alicej", "cquefia")] == [
         "1000",
         "1001",
         "1002",
@@ -82,11 +80,11 @@ def test_lines_count_up_from_the_first_line(xuc: TestClient, services: bootstrap
 
 
 @pytest.mark.parametrize("state", [True, False])
-def test_dnd_is_kept_and_posted(xuc: TestClient, services: bootstrap.Services, state: bool) -> None:
+def test_dnd_is_kept_and_posted(xuc: TestClient, core: Core, state: bool) -> None:
     response = post(xuc, "dnd/avencall.com/bruce/", {"state": state})
     assert response.status_code == 200
-    assert stored_phone(services, "bruce").dnd is state
-    message = last_message(services)
+    assert stored_phone(core, "bruce").dnd is state
+    message = last_message(core)
     assert message["username"] == "bruce"
     assert message["message"]["msgType"] == "UserConfigUpdate"
     assert message["message"]["ctiMessage"]["dndEnabled"] is state
@@ -102,7 +100,7 @@ def test_dnd_is_kept_and_posted(xuc: TestClient, services: bootstrap.Services, s
     ],
 )
 def test_dnd_refuses_a_bad_body(
-    xuc: TestClient, services: bootstrap.Services, raw: bytes, error: str, message: str | None
+    xuc: TestClient, core: Core, raw: bytes, error: str, message: str | None
 ) -> None:
     response = xuc.post(
         f"{URL}/dnd/avencall.com/bruce/", content=raw, headers={"Content-Type": "application/json"}
@@ -111,7 +109,7 @@ def test_dnd_refuses_a_bad_body(
     assert response.json()["error"] == error
     if message:
         assert response.json()["message"] == message
-    assert stored_phone(services, "bruce") is None
+    assert stored_phone(core, "bruce") is None
 
 
 def test_dnd_of_an_unknown_user_is_not_found(xuc: TestClient) -> None:
@@ -122,7 +120,7 @@ def test_dnd_of_an_unknown_user_is_not_found(xuc: TestClient) -> None:
 
 @pytest.mark.parametrize("username", ["%00", "a%20b", "x" * 300, "%C3%A9"])
 def test_a_username_no_login_can_have_is_not_found(
-    xuc: TestClient, services: bootstrap.Services, username: str
+    xuc: TestClient, core: Core, username: str
 ) -> None:
     for method, body in (("dnd", {"state": True}), ("uncForward", {"state": False})):
         response = post(xuc, f"{method}/avencall.com/{username}/", body)
@@ -131,7 +129,7 @@ def test_a_username_no_login_can_have_is_not_found(
     history = xuc.get(f"{URL}/historyByUsername/avencall.com/{username}/?size=1")
     assert history.json()["error"] == "UserNotFound"
     assert post(xuc, f"handshake/avencall.com/{username}", {}).status_code == 404
-    assert stored_phone(services, "bruce") is None
+    assert stored_phone(core, "bruce") is None
 
 
 def test_dnd_answers_only_post(xuc: TestClient) -> None:
@@ -147,10 +145,10 @@ def test_an_unknown_method_is_named(xuc: TestClient) -> None:
 
 
 def test_the_path_without_its_trailing_slash_is_the_same_method(
-    xuc: TestClient, services: bootstrap.Services
+    xuc: TestClient, core: Core
 ) -> None:
     assert post(xuc, "dnd/avencall.com/bruce", {"state": True}).status_code == 200
-    assert stored_phone(services, "bruce").dnd is True
+    assert stored_phone(core, "bruce").dnd is True
 
 
 # forwards
@@ -165,22 +163,22 @@ def test_the_path_without_its_trailing_slash_is_the_same_method(
     ],
 )
 def test_each_forward_is_kept_and_posted(
-    xuc: TestClient, services: bootstrap.Services, method: str, kind: ForwardKind, cti: str
+    xuc: TestClient, core: Core, method: str, kind: ForwardKind, cti: str
 ) -> None:
     body = {"state": True, "destination": "1102"}
     assert post(xuc, f"{method}/avencall.com/bruce/", body).status_code == 200
-    assert stored_phone(services, "bruce").forward(kind) == Forward(True, "1102")
-    sent = last_message(services)["message"]["ctiMessage"]
+    assert stored_phone(core, "bruce").forward(kind) == Forward(True, "1102")
+    sent = last_message(core)["message"]["ctiMessage"]
     assert (sent[f"{cti}Enabled"], sent[f"{cti}Destination"]) == (True, "1102")
 
     assert post(xuc, f"{method}/avencall.com/bruce/", {"state": False}).status_code == 200
-    assert stored_phone(services, "bruce").forward(kind) == Forward(False, "")
+    assert stored_phone(core, "bruce").forward(kind) == Forward(False, "")
 
 
-def test_the_forwards_are_independent(xuc: TestClient, services: bootstrap.Services) -> None:
+def test_the_forwards_are_independent(xuc: TestClient, core: Core) -> None:
     post(xuc, "uncForward/avencall.com/bruce/", {"state": True, "destination": "1102"})
     post(xuc, "busyForward/avencall.com/bruce/", {"state": True, "destination": "1103"})
-    phone = stored_phone(services, "bruce")
+    phone = stored_phone(core, "bruce")
     assert phone.forward(ForwardKind.UNCONDITIONAL) == Forward(True, "1102")
     assert phone.forward(ForwardKind.BUSY) == Forward(True, "1103")
     assert phone.forward(ForwardKind.NO_ANSWER) == Forward(False, "")
@@ -208,7 +206,7 @@ def test_the_forwards_are_independent(xuc: TestClient, services: bootstrap.Servi
     ],
 )
 def test_a_forward_refuses_a_bad_body(
-    xuc: TestClient, services: bootstrap.Services, body: dict[str, Any], error: str,
+    xuc: TestClient, core: Core, body: dict[str, Any], error: str,
     message: str | None,
 ) -> None:  # fmt: skip
     response = post(xuc, "uncForward/avencall.com/bruce/", body)
@@ -216,24 +214,22 @@ def test_a_forward_refuses_a_bad_body(
     assert response.json()["error"] == error
     if message:
         assert response.json()["message"] == message
-    phone = stored_phone(services, "bruce")
+    phone = stored_phone(core, "bruce")
     assert phone is None or not phone.forward(ForwardKind.UNCONDITIONAL).enabled
 
 
-def test_a_body_over_the_limit_is_refused(xuc: TestClient, services: bootstrap.Services) -> None:
+def test_a_body_over_the_limit_is_refused(xuc: TestClient, core: Core) -> None:
     big = b'{"state": true, "pad": "' + b"x" * (64 * 1024) + b'"}'
     response = xuc.post(
         f"{URL}/dnd/avencall.com/bruce/", content=big, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 413
     assert response.json() == {"error": "InvalidJson", "message": "the body exceeds 65536 bytes"}
-    assert stored_phone(services, "bruce") is None
+    assert stored_phone(core, "bruce") is None
 
 
-def test_a_forward_may_send_calls_to_an_international_number(
-    xuc: TestClient, services: bootstrap.Services
-) -> None:
+def test_a_forward_may_send_calls_to_an_international_number(xuc: TestClient, core: Core) -> None:
     body = {"state": True, "destination": "+33123456789"}
     assert post(xuc, "naForward/avencall.com/bruce/", body).status_code == 200
-    phone = stored_phone(services, "bruce")
+    phone = stored_phone(core, "bruce")
     assert phone.forward(ForwardKind.NO_ANSWER) == Forward(True, "+33123456789")

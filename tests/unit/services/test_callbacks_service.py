@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.dialects.uccx.wire import uccx_status
 from ringback.domain import errors
 from ringback.domain.hours import CLOSED_DAY_OF_WEEK
@@ -13,7 +13,7 @@ from ringback.domain.queues import Dedup, QueueSettings
 from ringback.domain.states import Reason, State
 from ringback.services.callbacks import CallbackService, Outcome
 from ringback.services.ports import CallbackQuery
-from ringback.testing import FakeClock, memory_services
+from ringback.testing import FakeClock, memory_core
 from tests.factories import NOW, NUMBER, OTHER_NUMBER, SERVICE, claim, new_callback
 
 #: Saturday 2026-01-10 12:00 UTC (13:00 in Paris).
@@ -29,25 +29,25 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def services(clock: FakeClock) -> Iterator[bootstrap.Services]:
-    built = memory_services(clock)
+def core(clock: FakeClock) -> Iterator[Core]:
+    built = memory_core(clock)
     yield built
     built.store.engine.dispose()
 
 
 @pytest.fixture
-def callbacks(services: bootstrap.Services, clock: FakeClock) -> CallbackService:
+def callbacks(core: Core, clock: FakeClock) -> CallbackService:
     """The callback service with the retry jitter pinned to the middle of its band."""
-    return CallbackService(services.store, clock, spread=lambda: 0.5)
+    return CallbackService(core.store, clock, spread=lambda: 0.5)
 
 
-def add_queue(services: bootstrap.Services, queue_id: int = 1, **settings: object) -> None:
-    services.queues.create(SERVICE, QueueSettings(name=f"q{queue_id}", **settings), queue_id)
+def add_queue(core: Core, queue_id: int = 1, **settings: object) -> None:
+    core.queues.create(SERVICE, QueueSettings(name=f"q{queue_id}", **settings), queue_id)
 
 
 @pytest.fixture
-def queue(services: bootstrap.Services) -> int:
-    add_queue(services)
+def queue(core: Core) -> int:
+    add_queue(core)
     return 1
 
 
@@ -102,10 +102,10 @@ def test_cancel_closes_with_a_reason_and_keeps_the_history(
 
 
 def test_a_dispatching_callback_cannot_be_cancelled(
-    services: bootstrap.Services, callbacks: CallbackService, queue: int
+    core: Core, callbacks: CallbackService, queue: int
 ) -> None:
     created = callbacks.create(SERVICE, new_callback(queue))
-    claim(services.store, NOW)
+    claim(core.store, NOW)
     with pytest.raises(errors.IllegalTransition):
         callbacks.cancel(SERVICE, created.id)
     view = callbacks.get(SERVICE, created.id)
@@ -123,10 +123,10 @@ def test_a_cancelled_callback_cannot_be_cancelled_again(
 
 
 def test_a_completed_attempt_completes_the_callback(
-    services: bootstrap.Services, callbacks: CallbackService, queue: int
+    core: Core, callbacks: CallbackService, queue: int
 ) -> None:
     created = callbacks.create(SERVICE, new_callback(queue))
-    [claimed] = claim(services.store, NOW)
+    [claimed] = claim(core.store, NOW)
     assert claimed.lease is not None
     done = callbacks.record_outcome(
         SERVICE, created.id, dial_key=f"{created.id}:0", outcome=Outcome.COMPLETED
@@ -146,10 +146,10 @@ def test_a_completed_attempt_completes_the_callback(
 
 
 def test_failures_are_retried_with_a_new_dial_key_until_max_attempts(
-    services: bootstrap.Services, callbacks: CallbackService, queue: int, clock: FakeClock
+    core: Core, callbacks: CallbackService, queue: int, clock: FakeClock
 ) -> None:
     created = callbacks.create(SERVICE, new_callback(queue))
-    claim(services.store, clock.now())
+    claim(core.store, clock.now())
     first = callbacks.record_outcome(
         SERVICE, created.id, dial_key=f"{created.id}:0", outcome=Outcome.NO_ANSWER
     )
@@ -159,10 +159,10 @@ def test_failures_are_retried_with_a_new_dial_key_until_max_attempts(
     assert first.next_action_at == NOW + timedelta(seconds=300)
     assert first.lease is None
     assert uccx_status(first.state, first.reason, first.attempts) == "RETRY"
-    assert claim(services.store, clock.now()) == []  # not due before the retry delay
+    assert claim(core.store, clock.now()) == []  # not due before the retry delay
 
     clock.advance(seconds=300)
-    [again] = claim(services.store, clock.now())
+    [again] = claim(core.store, clock.now())
     assert again.dial_key == f"{created.id}:1"
     second = callbacks.record_outcome(
         SERVICE, created.id, dial_key=f"{created.id}:1", outcome=Outcome.BUSY
@@ -170,7 +170,7 @@ def test_failures_are_retried_with_a_new_dial_key_until_max_attempts(
     assert (second.state, second.attempts, second.slot) == (State.WAITING, 2, 2)
 
     clock.advance(seconds=300)
-    claim(services.store, clock.now())
+    claim(core.store, clock.now())
     third = callbacks.record_outcome(
         SERVICE, created.id, dial_key=f"{created.id}:2", outcome=Outcome.NO_ANSWER
     )
@@ -186,10 +186,10 @@ def test_failures_are_retried_with_a_new_dial_key_until_max_attempts(
 
 
 def test_an_invalid_number_fails_at_once(
-    services: bootstrap.Services, callbacks: CallbackService, queue: int
+    core: Core, callbacks: CallbackService, queue: int
 ) -> None:
     created = callbacks.create(SERVICE, new_callback(queue))
-    claim(services.store, NOW)
+    claim(core.store, NOW)
     failed = callbacks.record_outcome(
         SERVICE, created.id, dial_key=created.dial_key, outcome=Outcome.INVALID_NUMBER
     )
@@ -199,10 +199,10 @@ def test_an_invalid_number_fails_at_once(
 
 
 def test_a_stale_dial_key_is_a_conflict_and_changes_nothing(
-    services: bootstrap.Services, callbacks: CallbackService, queue: int
+    core: Core, callbacks: CallbackService, queue: int
 ) -> None:
     created = callbacks.create(SERVICE, new_callback(queue))
-    claim(services.store, NOW)
+    claim(core.store, NOW)
     retried = callbacks.record_outcome(
         SERVICE, created.id, dial_key=f"{created.id}:0", outcome=Outcome.NO_ANSWER
     )
@@ -228,10 +228,10 @@ def test_an_outcome_for_a_callback_not_in_an_attempt_is_illegal(
 
 @pytest.mark.parametrize(("dedup", "allowed"), [(Dedup.ON, 2), (Dedup.STRICT, 1)], ids=str)
 def test_dedup_limits_open_callbacks_per_number(
-    services: bootstrap.Services, callbacks: CallbackService, dedup: Dedup, allowed: int
+    core: Core, callbacks: CallbackService, dedup: Dedup, allowed: int
 ) -> None:
-    add_queue(services, 1, dedup=dedup)
-    add_queue(services, 2, dedup=dedup)
+    add_queue(core, 1, dedup=dedup)
+    add_queue(core, 2, dedup=dedup)
     made = [callbacks.create(SERVICE, new_callback(1)) for _ in range(allowed)]
     with pytest.raises(errors.Conflict) as raised:
         callbacks.create(SERVICE, new_callback(1))
@@ -244,8 +244,8 @@ def test_dedup_limits_open_callbacks_per_number(
     assert page.total == allowed + 1
 
 
-def test_dedup_off_has_no_limit(services: bootstrap.Services, callbacks: CallbackService) -> None:
-    add_queue(services, 1, dedup=Dedup.OFF)
+def test_dedup_off_has_no_limit(core: Core, callbacks: CallbackService) -> None:
+    add_queue(core, 1, dedup=Dedup.OFF)
     for _ in range(5):
         callbacks.create(SERVICE, new_callback(1))
     assert callbacks.find(SERVICE, CallbackQuery(queue_ids=[1])).total == 5
@@ -285,31 +285,31 @@ def test_an_idempotency_key_reused_for_another_request_is_a_conflict(
 
 
 def test_a_closed_queue_defers_to_its_next_opening(
-    services: bootstrap.Services, callbacks: CallbackService, clock: FakeClock
+    core: Core, callbacks: CallbackService, clock: FakeClock
 ) -> None:
-    add_queue(services, 1, **PARIS_OFFICE)
+    add_queue(core, 1, **PARIS_OFFICE)
     clock.set(SATURDAY)
     created = callbacks.create(SERVICE, new_callback(1))
     assert created.state is State.SCHEDULED
     assert created.next_action_at == MONDAY_OPENING
     assert created.queue_start_time == SATURDAY
     assert created.expires_at == MONDAY_OPENING + timedelta(days=1)
-    assert claim(services.store, SATURDAY + timedelta(days=1)) == []
+    assert claim(core.store, SATURDAY + timedelta(days=1)) == []
 
 
 def test_an_open_queue_takes_the_callback_now(
-    services: bootstrap.Services, callbacks: CallbackService, clock: FakeClock
+    core: Core, callbacks: CallbackService, clock: FakeClock
 ) -> None:
-    add_queue(services, 1, **PARIS_OFFICE)
+    add_queue(core, 1, **PARIS_OFFICE)
     clock.set(datetime(2026, 1, 12, 15, 59, tzinfo=UTC))  # Monday 16:59 in Paris
     created = callbacks.create(SERVICE, new_callback(1))
     assert (created.state, created.next_action_at) == (State.WAITING, clock.now())
 
 
 def test_a_closed_queue_rejects_when_told_to(
-    services: bootstrap.Services, callbacks: CallbackService, clock: FakeClock
+    core: Core, callbacks: CallbackService, clock: FakeClock
 ) -> None:
-    add_queue(services, 1, reject_out_of_hours=True, **PARIS_OFFICE)
+    add_queue(core, 1, reject_out_of_hours=True, **PARIS_OFFICE)
     clock.set(SATURDAY)
     with pytest.raises(errors.Closed) as raised:
         callbacks.create(SERVICE, new_callback(1))
@@ -317,19 +317,15 @@ def test_a_closed_queue_rejects_when_told_to(
     assert callbacks.find(SERVICE, CallbackQuery()).total == 0
 
 
-def test_a_desired_time_outside_hours_is_closed(
-    services: bootstrap.Services, callbacks: CallbackService
-) -> None:
-    add_queue(services, 1, **PARIS_OFFICE)
+def test_a_desired_time_outside_hours_is_closed(core: Core, callbacks: CallbackService) -> None:
+    add_queue(core, 1, **PARIS_OFFICE)
     with pytest.raises(errors.Closed) as raised:
         callbacks.create(SERVICE, new_callback(1, desired_time=SATURDAY))
     assert raised.value.at == SATURDAY
 
 
-def test_a_queue_not_accepting_callbacks_is_closed(
-    services: bootstrap.Services, callbacks: CallbackService
-) -> None:
-    add_queue(services, 1, accepting_callbacks=False)
+def test_a_queue_not_accepting_callbacks_is_closed(core: Core, callbacks: CallbackService) -> None:
+    add_queue(core, 1, accepting_callbacks=False)
     with pytest.raises(errors.Closed) as raised:
         callbacks.create(SERVICE, new_callback(1))
     assert raised.value.reason == "disabled"

@@ -8,14 +8,14 @@ from uuid import UUID
 
 import pytest
 
-from ringback import bootstrap
+from ringback.core import Core
 from ringback.domain import errors
 from ringback.domain.people import Agent, Membership, Principal, Profile, Rights, User
 from ringback.domain.queues import QueueSettings
 from ringback.domain.states import State
 from ringback.services.callbacks import Outcome
 from ringback.services.ports import CallbackQuery
-from ringback.testing import FakeClock, memory_services
+from ringback.testing import FakeClock, memory_core
 from tests.factories import NOW, SERVICE, new_callback, principal
 
 
@@ -23,25 +23,25 @@ from tests.factories import NOW, SERVICE, new_callback, principal
 class World:
     """Two queues, one callback and one agent in each, one agent in both."""
 
-    services: bootstrap.Services
+    core: Core
     mine: UUID
     foreign: UUID
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    services = memory_services(FakeClock(NOW))
+    core = memory_core(FakeClock(NOW))
     for queue_id in (1, 2):
-        services.queues.create(SERVICE, QueueSettings(name=f"q{queue_id}"), queue_id)
-    mine = services.callbacks.create(SERVICE, new_callback(1)).id
-    foreign = services.callbacks.create(SERVICE, new_callback(2)).id
-    services.agents.create(SERVICE, Agent(11, "Ann", "One", "1011", queues=(Membership(1),)))
-    services.agents.create(SERVICE, Agent(12, "Bob", "Two", "1012", queues=(Membership(2),)))
+        core.queues.create(SERVICE, QueueSettings(name=f"q{queue_id}"), queue_id)
+    mine = core.callbacks.create(SERVICE, new_callback(1)).id
+    foreign = core.callbacks.create(SERVICE, new_callback(2)).id
+    core.agents.create(SERVICE, Agent(11, "Ann", "One", "1011", queues=(Membership(1),)))
+    core.agents.create(SERVICE, Agent(12, "Bob", "Two", "1012", queues=(Membership(2),)))
     both = (Membership(1), Membership(2, 3))
-    services.agents.create(SERVICE, Agent(13, "Cy", "Both", "1013", queues=both))
-    services.agents.create(SERVICE, Agent(14, "Di", "None", "1014"))
-    yield World(services, mine, foreign)
-    services.store.engine.dispose()
+    core.agents.create(SERVICE, Agent(13, "Cy", "Both", "1013", queues=both))
+    core.agents.create(SERVICE, Agent(14, "Di", "None", "1014"))
+    yield World(core, mine, foreign)
+    core.store.engine.dispose()
 
 
 @pytest.fixture(params=[Profile.SUPERVISOR, Profile.TEACHER], ids=str)
@@ -52,19 +52,19 @@ def limited(request: pytest.FixtureRequest) -> Principal:
 def test_the_service_and_an_admin_see_everything(world: World) -> None:
     admin = Principal.of(User("boss", Profile.ADMIN))
     for actor in (SERVICE, admin):
-        assert [q.id for q in world.services.queues.list(actor)] == [1, 2]
-        assert world.services.callbacks.find(actor, CallbackQuery()).total == 2
-        assert [a.id for a in world.services.agents.list(actor)] == [11, 12, 13, 14]
+        assert [q.id for q in world.core.queues.list(actor)] == [1, 2]
+        assert world.core.callbacks.find(actor, CallbackQuery()).total == 2
+        assert [a.id for a in world.core.agents.list(actor)] == [11, 12, 13, 14]
 
 
 def test_a_limited_user_lists_only_its_queues(world: World, limited: Principal) -> None:
-    assert [q.id for q in world.services.queues.list(limited)] == [1]
-    assert world.services.queues.get(limited, 1).name == "q1"
-    assert world.services.queues.find_by_name(limited, "q1").id == 1
+    assert [q.id for q in world.core.queues.list(limited)] == [1]
+    assert world.core.queues.get(limited, 1).name == "q1"
+    assert world.core.queues.find_by_name(limited, "q1").id == 1
 
 
 def test_a_limited_user_finds_only_its_callbacks(world: World, limited: Principal) -> None:
-    find = world.services.callbacks.find
+    find = world.core.callbacks.find
     page = find(limited, CallbackQuery())
     assert (page.total, [c.id for c in page.items]) == (1, [world.mine])
     assert find(limited, CallbackQuery(queue_ids=[2])).total == 0
@@ -73,19 +73,19 @@ def test_a_limited_user_finds_only_its_callbacks(world: World, limited: Principa
 
 
 def test_a_limited_user_lists_only_agents_of_its_queues(world: World, limited: Principal) -> None:
-    assert [a.id for a in world.services.agents.list(limited)] == [11, 13]
-    assert world.services.agents.get(limited, 13).id == 13
+    assert [a.id for a in world.core.agents.list(limited)] == [11, 13]
+    assert world.core.agents.get(limited, 13).id == 13
 
 
 def test_a_user_without_queues_sees_nothing(world: World) -> None:
     nobody = principal("nobody", queue_ids=())
-    assert world.services.queues.list(nobody) == []
-    assert world.services.callbacks.find(nobody, CallbackQuery()).total == 0
-    assert world.services.agents.list(nobody) == []
+    assert world.core.queues.list(nobody) == []
+    assert world.core.callbacks.find(nobody, CallbackQuery()).total == 0
+    assert world.core.agents.list(nobody) == []
 
 
 def test_foreign_things_are_not_found(world: World, limited: Principal) -> None:
-    s = world.services
+    s = world.core
     attempts: list[Callable[[], object]] = [
         lambda: s.queues.get(limited, 2),
         lambda: s.queues.find_by_name(limited, "q2"),
@@ -106,16 +106,16 @@ def test_foreign_things_are_not_found(world: World, limited: Principal) -> None:
 
 
 def test_a_limited_user_works_the_callbacks_of_its_queue(world: World, limited: Principal) -> None:
-    created = world.services.callbacks.create(limited, new_callback(1, phone_number="5115"))
+    created = world.core.callbacks.create(limited, new_callback(1, phone_number="5115"))
     assert created.created_by == "limited"
-    assert world.services.callbacks.get(limited, world.mine).callback.id == world.mine
-    cancelled = world.services.callbacks.cancel(limited, world.mine)
+    assert world.core.callbacks.get(limited, world.mine).callback.id == world.mine
+    cancelled = world.core.callbacks.cancel(limited, world.mine)
     assert cancelled.state is State.CANCELLED
-    assert world.services.callbacks.get(SERVICE, world.mine).history[-1].actor == "limited"
+    assert world.core.callbacks.get(SERVICE, world.mine).history[-1].actor == "limited"
 
 
 def test_changes_to_queues_agents_and_users_are_forbidden(world: World, limited: Principal) -> None:
-    s = world.services
+    s = world.core
     agent = Agent(15, "Ed", "New", "1015", queues=(Membership(1),))
     user = User("newcomer", Profile.SUPERVISOR, rights=Rights(queue_ids=(1,)))
     attempts: list[Callable[[], object]] = [

@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-import re
+import uuid
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from ringback.dialects.xivo_configmgt.dissuasion import DissuasionChoices
+from ringback.dialects.xivo_configmgt.model import (
+    CLOSING_STATUSES,
+    Dissuasion,
+    DissuasionKind,
+    Period,
+    Ticket,
+    TicketStatus,
+    check_comment,
+    parse_date,
+    parse_time,
+    ticket_status,
+)
+from ringback.dialects.xivo_configmgt.requests import RequestFields
+from ringback.dialects.xivo_configmgt.service import ListView
 from ringback.domain import errors
 from ringback.domain.callbacks import Callback
-from ringback.domain.lists import Dissuasion, DissuasionKind, Period, Ticket, parse_date
 from ringback.domain.people import Agent, Profile, Rights, User
 from ringback.domain.queues import Queue
 from ringback.domain.states import TERMINAL_STATES
-from ringback.services.xivo_agent import TicketLine
-from ringback.services.xivo_configmgt import ListView
-from ringback.services.xivo_requests import LineError, RequestFields
 
-CSV_HEADER = ("phoneNumber", "mobilePhoneNumber", "firstName", "lastName", "company",
-              "description", "dueDate", "period")  # fmt: skip
-TICKET_CSV_HEADER = ("uuid", "requestUuid", "listUuid", "phoneNumber", "mobilePhoneNumber",
-                     "firstName", "lastName", "company", "description", "dueDate", "agent",
-                     "startDate", "lastUpdate", "status", "comment")  # fmt: skip
-CSV_LINE_END = re.compile(r"\r\n|\r|\n")
-#: characters that make a spreadsheet read a cell as a formula (CSV injection)
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-#: fields shown only when set, as the document's find example shows them absent
+#: the fields of one request, as a JSON body and as the columns of a CSV import
+REQUEST_FIELDS = ("phoneNumber", "mobilePhoneNumber", "firstName", "lastName", "company",
+                  "description", "dueDate", "period")  # fmt: skip
+PERIOD_FIELDS = ("name", "periodStart", "periodEnd", "default")
 #: the largest id, offset or limit taken from the wire (the columns are 32-bit integers)
 MAX_INT = 2**31 - 1
+#: fields shown only when set, as the document's find example shows them absent
 OPTIONAL_TEXT = (("mobilePhoneNumber", "alternate_number"), ("firstName", "first_name"),
                  ("lastName", "last_name"), ("company", "company"),
                  ("description", "description"))  # fmt: skip
@@ -88,6 +93,47 @@ def uuid_path(raw: str, kind: str) -> UUID:
         return UUID(raw)
     except ValueError:
         raise errors.NotFound(f"{raw!r} is not a uuid", kind=kind) from None
+
+
+def boolean(raw: str, name: str) -> bool:
+    """Return a true/false query parameter."""
+    if raw.lower() in ("true", "1"):
+        return True
+    if raw.lower() in ("false", "0", ""):
+        return False
+    raise errors.Invalid(f"{name} must be true or false", field=name)
+
+
+def int_path(raw: str, kind: str) -> int:
+    """Return the id of a path segment; one that is not a (32-bit) id names nothing that exists."""
+    if not raw.isdigit() or len(raw) > 9:
+        raise errors.NotFound(f"{kind.lower()} {raw!r} does not exist", kind=kind)
+    return int(raw)
+
+
+def shown_id(raw: str) -> int | str:
+    """Return a path segment's id as the dissuasion messages show it: a number if it is one."""
+    return int(raw) if raw.isdigit() and len(raw) <= 9 else raw
+
+
+def period_body(body: dict[str, Any], period_id: UUID | None) -> Period:
+    """Return the period of a POST or PUT /callback_periods body (a new uuid when none)."""
+    default = body.get("default", False)
+    if not isinstance(default, bool):
+        raise errors.Invalid("default must be true or false", field="default")
+    return Period(
+        period_id or uuid.uuid4(),
+        text_field(body, "name", required=True) or "",
+        parse_time(body.get("periodStart"), field="periodStart"),
+        parse_time(body.get("periodEnd"), field="periodEnd"),
+        default,
+    )
+
+
+def ticket_summary(body: dict[str, Any]) -> tuple[TicketStatus, str]:
+    """Return the status and comment of a close body."""
+    status = ticket_status(body.get("status"), allowed=CLOSING_STATUSES)
+    return status, check_comment(body.get("comment"))
 
 
 def request_fields(body: dict[str, Any]) -> RequestFields:
@@ -178,28 +224,6 @@ def ticket(t: Ticket) -> dict[str, Any]:
     }
 
 
-def tickets_csv(lines: Sequence[TicketLine]) -> str:
-    """Export tickets as CSV, every cell that a spreadsheet would run as a formula defused."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(TICKET_CSV_HEADER)
-    for line in lines:
-        t, r = line.ticket, line.request
-        cells = [
-            str(t.uuid), str(r.id), str(r.list_id or ""), r.customer_number, r.alternate_number,
-            r.first_name, r.last_name, r.company, r.description,
-            r.due_date.isoformat() if r.due_date else "", t.agent, instant(t.started_at) or "",
-            instant(t.updated_at) or "", t.status.value if t.status else "", t.comment,
-        ]  # fmt: skip
-        writer.writerow([neutralise(cell) for cell in cells])
-    return buffer.getvalue()
-
-
-def neutralise(cell: str) -> str:
-    """Prefix a cell starting with = + - @ tab or CR with a quote, so it stays text."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
-
-
 def user(u: User) -> dict[str, Any]:
     """Show a user's profile as GET /users does."""
     return {"name": u.name, "firstname": u.firstname, "login": u.login, "profile": u.profile.value}
@@ -273,6 +297,17 @@ def _flag(data: dict[str, Any], name: str, default: bool) -> bool:
     return value
 
 
+def agent_positions(agents: Sequence[Agent]) -> dict[tuple[int, int], int]:
+    """Return each agent's rank among the members of each of its queues (by penalty, then id)."""
+    members: dict[int, list[tuple[int, int]]] = {}
+    for a in agents:
+        for m in a.queues:
+            members.setdefault(m.queue_id, []).append((m.penalty, a.id))
+    return {(queue_id, agent_id): index
+            for queue_id, ranked in members.items()
+            for index, (_, agent_id) in enumerate(sorted(ranked), start=1)}  # fmt: skip
+
+
 def agent(
     a: Agent, queues: dict[int, Queue], positions: dict[tuple[int, int], int]
 ) -> dict[str, Any]:
@@ -319,57 +354,19 @@ def dissuasion(queue: Queue, chosen: Dissuasion | None) -> dict[str, Any]:
     return {"id": queue.id, "name": queue.name, "dissuasion": shown}
 
 
+def dissuasion_choices(choices: DissuasionChoices) -> dict[str, Any]:
+    """Show what a queue may be dissuaded to, as GET /queue/<id>/dissuasions does."""
+    return {
+        "id": choices.queue.id,
+        "name": choices.queue.name,
+        "dissuasions": {
+            "soundFiles": [{"soundFile": name} for name in choices.sound_files],
+            "queues": [{"queueName": name} for name in choices.queue_names],
+        },
+    }
+
+
 class TooLarge(errors.Invalid):
     """A body over a configured size limit."""
 
     error_id = "too_large"
-
-
-def parse_csv(
-    body: bytes, *, max_bytes: int, max_lines: int
-) -> tuple[list[tuple[int, RequestFields]], list[LineError]]:
-    """Return the requests of a pipe-separated import by line number, and its bad lines."""
-    if len(body) > max_bytes:
-        raise TooLarge(f"the CSV exceeds {max_bytes} bytes", field="csv")
-    try:
-        content = body.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise errors.Invalid("the CSV must be UTF-8 text", field="csv") from None
-    # lines end at \n, \r\n or \r only: str.splitlines() would also cut at U+2028, \x0c...
-    lines = CSV_LINE_END.split(content)
-    numbered = [(n, line.strip(" \t")) for n, line in enumerate(lines, start=1)]
-    numbered = [(n, line) for n, line in numbered if line]
-    if not numbered:
-        raise errors.Invalid("the CSV is empty: the header line is required", field="csv")
-    header_line, header = numbered[0]
-    if tuple(cell.strip() for cell in header.split("|")) != CSV_HEADER:
-        raise errors.Invalid(f"line {header_line}: the header must be {'|'.join(CSV_HEADER)}",
-                             field="csv")  # fmt: skip
-    if len(numbered) - 1 > max_lines:
-        raise TooLarge(f"the CSV has more than {max_lines} lines", field="csv")
-    parsed: list[tuple[int, RequestFields]] = []
-    problems: list[LineError] = []
-    for number, line in numbered[1:]:
-        try:
-            parsed.append((number, _csv_line(line)))
-        except errors.Invalid as exc:
-            problems.append(LineError(number, exc.message))
-    return parsed, problems
-
-
-def _csv_line(line: str) -> RequestFields:
-    cells = [cell.strip(" \t") for cell in line.split("|")]
-    if len(cells) != len(CSV_HEADER):
-        raise errors.Invalid(f"expected {len(CSV_HEADER)} fields separated by |, got {len(cells)}")
-    values = dict(zip(CSV_HEADER, (cell or None for cell in cells), strict=True))
-    due = values.pop("dueDate")
-    return RequestFields(
-        phone_number=values["phoneNumber"],
-        mobile_phone_number=values["mobilePhoneNumber"],
-        first_name=values["firstName"],
-        last_name=values["lastName"],
-        company=values["company"],
-        description=values["description"],
-        due_date=parse_date(due) if due else None,
-        period=values["period"],
-    )

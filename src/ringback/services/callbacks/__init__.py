@@ -1,8 +1,9 @@
 """Callbacks: the only code that creates them or moves their state.
 
-Dialects, the agent workflow and telephony reports go through `CallbackService`; a wing that
-must change a callback in the same unit of work as rows of its own (XiVO's tickets) uses the
-unit-of-work functions of `moves` and `admission` from its own use case. The dispatcher's
+Dialects and telephony reports go through `CallbackService`; a wing that must change a
+callback in the same unit of work as rows of its own (XiVO's tickets) uses the unit-of-work
+functions of `agent_work` (an agent's take, release, start, close, postpone), `moves` and
+`admission` from its own use case. The dispatcher's
 moves (claim, settle, sweep) are in services/dispatching.py, fenced by lease tokens.
 """
 

@@ -101,6 +101,17 @@ class Admission:
 
     def admit_all(self, requests: Sequence[NewCallback]) -> list[Callback]:
         """Check every request of a batch and store them all, or raise BatchRefused."""
+        callbacks, refusals = self.check_all(requests)
+        if refusals:
+            raise BatchRefused(refusals)
+        self._store_all(callbacks)
+        return callbacks
+
+    def check_all(self, requests: Sequence[NewCallback]) -> tuple[list[Callback], list[Refusal]]:
+        """Return the callbacks of a batch's admissible requests and why the others are refused.
+
+        Nothing is stored; the dedup locks are held until the transaction ends.
+        """
         built: list[tuple[int, Callback]] = []
         refusals: list[Refusal] = []
         for index, request in enumerate(requests):
@@ -109,11 +120,7 @@ class Admission:
             except errors.Invalid as exc:
                 refusals.append(Refusal(index, exc.message, exc.field))
         refusals += self._dedup_refusals(built)
-        if refusals:
-            raise BatchRefused(sorted(refusals, key=lambda r: r.index))
-        callbacks = [callback for _, callback in built]
-        self._store_all(callbacks)
-        return callbacks
+        return [callback for _, callback in built], sorted(refusals, key=lambda r: r.index)
 
     def build(self, request: NewCallback) -> Callback:
         """Return the callback a request asks for, or raise why the queue refuses it."""

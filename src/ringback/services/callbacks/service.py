@@ -23,6 +23,7 @@ from ringback.services import access
 from ringback.services.callbacks.admission import (
     Admission,
     NewCallback,
+    Refusal,
     expiry,
     first_action_time,
     replayed,
@@ -97,6 +98,21 @@ class CallbackService:
         with self._store.transaction() as tx:
             queue = queue_of(tx, queue_id)
             return Admission(tx, queue, actor, self._clock.now()).admit_all(requests)
+
+    def check_many(
+        self, actor: Principal, queue_id: int, requests: Sequence[NewCallback]
+    ) -> list[Refusal]:
+        """Return why create_many would refuse each request of a batch; store nothing.
+
+        A dialect whose own checks refused part of a batch asks this of the rest, so that its
+        answer names every refused request at once while the batch stays unstored.
+        """
+        access.require_queue(actor, queue_id)
+        if any(request.queue_id != queue_id for request in requests):
+            raise errors.Invalid("every request of a batch must be for its queue", field="queue_id")
+        with self._store.transaction() as tx:
+            queue = queue_of(tx, queue_id)
+            return Admission(tx, queue, actor, self._clock.now()).check_all(requests)[1]
 
     def reschedule(
         self, actor: Principal, callback_id: UUID, desired_time: datetime | None

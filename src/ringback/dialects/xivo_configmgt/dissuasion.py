@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ringback.dialects.xivo_configmgt.model import Dissuasion, DissuasionKind
+from ringback.dialects.xivo_configmgt.service import XivoStore, XivoTransaction
 from ringback.domain import errors
-from ringback.domain.lists import Dissuasion, DissuasionKind
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
-from ringback.services.xivo_ports import XivoStore, XivoTransaction
 
 SoundFiles = Callable[[], list[str]]
 
@@ -49,7 +49,7 @@ class DissuasionChoices:
     queue_names: list[str]
 
 
-class XivoDissuasionService:
+class DissuasionService:
     """Read and set a queue's dissuasion."""
 
     def __init__(

@@ -1,28 +1,53 @@
-"""The config-mgt operations: parse the wire, call one use case, render the document's shape."""
+"""The config-mgt routes: one table of operations, registered in one loop behind one wrapper.
+
+The wrapper reads the body under its cap, runs the handler in the thread pool with the caller
+found on first use (auth.py), and turns any error into `{"error", "message"}` (errors.py).
+Each handler parses with wire.py, calls one use case and renders with wire.py.
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Mapping
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ringback.dialects.xivo_configmgt import errors as wire_errors
-from ringback.dialects.xivo_configmgt import wire
-from ringback.domain import errors
-from ringback.domain.lists import (
-    CLOSING_STATUSES,
-    Period,
-    check_comment,
-    parse_date,
-    parse_time,
-    ticket_status,
-)
-from ringback.domain.people import Principal
+from ringback.dialects.bodies import read_capped
+from ringback.dialects.xivo_configmgt import auth, errors, wire, wire_csv
+from ringback.dialects.xivo_configmgt.dissuasion import DissuasionService
+from ringback.dialects.xivo_configmgt.model import check_comment, parse_date
+from ringback.dialects.xivo_configmgt.requests import RequestService
+from ringback.dialects.xivo_configmgt.service import ListService
+from ringback.dialects.xivo_configmgt.workflow import WorkflowService
+from ringback.domain import errors as domain_errors
+from ringback.domain.people import Principal, User
+from ringback.domain.queues import Queue
+from ringback.services.agents import AgentService
+from ringback.services.queues import QueueService
+from ringback.services.users import UserService
 from ringback.settings import Settings
+
+AGENT_FIELDS = ("agentId",)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class XivoServices:
+    """The use cases behind the routes: the wing's own, and the engine's it shows."""
+
+    lists: ListService
+    requests: RequestService
+    workflow: WorkflowService
+    dissuasion: DissuasionService
+    users: UserService
+    agents: AgentService
+    queues: QueueService
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +61,62 @@ class Call:
 
 
 Handler = Callable[[Call], Response]
-AGENT_FIELDS = ("agentId",)
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def build(services: XivoServices, settings: Settings) -> ASGIApp:
+    """Return the config-mgt application (its paths relative to where it is mounted).
+
+    The body and CSV limits are read from `settings` as each request comes.
+    """
+    app = FastAPI(title="ringback XiVO config-mgt dialect", docs_url=None, redoc_url=None)
+    # an unknown path or method answers in the dialect's shape too, not FastAPI's {"detail"}
+    app.add_exception_handler(HTTPException, errors.routing_error)  # type: ignore[arg-type]
+    for method, path, handler in Handlers(services, settings).table():
+        app.add_api_route(
+            path, _endpoint(services.users, settings, handler), methods=[method],
+            name=handler.__name__,
+        )  # fmt: skip
+    return CollapseSlashes(app)
+
+
+def _endpoint(users: UserService, settings: Settings, handler: Handler) -> Endpoint:
+    async def endpoint(request: Request) -> Response:
+        try:
+            body = await _capped_body(request, settings.max_body_bytes)
+            call = Call(
+                actor=lambda: auth.principal(request.headers, users),
+                body=body,
+                path=dict(request.path_params),
+                query=request.query_params,
+            )
+            return await run_in_threadpool(handler, call)
+        except Exception as exc:  # the one place every error becomes the document's shape
+            return errors.response(exc)
+
+    return endpoint
+
+
+async def _capped_body(request: Request, limit: int) -> bytes:
+    """Read the body; one sent without Content-Length (chunked) is stopped past `limit` too."""
+    body = await read_capped(request, limit)
+    if len(body) > limit:
+        raise wire.TooLarge(f"the body exceeds {limit} bytes", field="body")
+    return body
+
+
+class CollapseSlashes:
+    """Serve `/1.0//callback_lists` (the document's own curl) as `/1.0/callback_lists`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            scope = dict(scope)
+            scope["path"] = re.sub("/{2,}", "/", scope["path"])
+            scope["raw_path"] = scope["path"].encode()
+        await self.app(scope, receive, send)
 
 
 def ok(payload: Any, status: int = 200) -> JSONResponse:
@@ -45,12 +125,13 @@ def ok(payload: Any, status: int = 200) -> JSONResponse:
 
 
 class Handlers:
-    """Every operation of the dialect, bound to the services."""
+    """Every operation of the dialect, bound to the use cases."""
 
-    def __init__(self, services: Any, settings: Settings) -> None:
-        self.xivo = services.xivo.configmgt
-        self.agent = services.xivo.agent
-        self.dissuasion = services.xivo.dissuasion
+    def __init__(self, services: XivoServices, settings: Settings) -> None:
+        self.lists = services.lists
+        self.requests = services.requests
+        self.workflow = services.workflow
+        self.dissuasion = services.dissuasion
         self.users = services.users
         self.agents = services.agents
         self.queues = services.queues
@@ -110,15 +191,15 @@ class Handlers:
         self.users.delete(actor, call.path["login"])
         return Response(status_code=204)
 
-    def _user(self, call: Call, actor: Principal | None = None) -> Any:
+    def _user(self, call: Call, actor: Principal | None = None) -> User:
         actor = actor or call.actor()
         login = call.path["login"]
         if "\x00" in login:  # no login holds NUL (and PostgreSQL cannot even compare one)
-            raise errors.NotFound(f"user {login!r} does not exist", kind="User")
+            raise domain_errors.NotFound(f"user {login!r} does not exist", kind="User")
         try:
             return self.users.get(actor, login)
-        except errors.NotFound as exc:
-            raise errors.NotFound(exc.message, kind="User") from None
+        except domain_errors.NotFound as exc:
+            raise domain_errors.NotFound(exc.message, kind="User") from None
 
     # --- lists and requests ---
 
@@ -126,86 +207,79 @@ class Handlers:
         body = wire.json_object(call.body, ("name", "queueId"))
         name = wire.text_field(body, "name", required=True) or ""
         queue_id = wire.int_field(body, "queueId") or 0
-        view = self.xivo.create_list(call.actor(), name, queue_id)
+        view = self.lists.create_list(call.actor(), name, queue_id)
         return ok(wire.changed_list(view, {}), 201)
 
     def get_lists(self, call: Call) -> Response:
-        with_request = _boolean(call.query.get("withRequest", "false"), "withRequest")
-        views = self.xivo.lists(call.actor(), with_request=with_request)
-        periods = self.xivo.periods_by_id()
+        with_request = wire.boolean(call.query.get("withRequest", "false"), "withRequest")
+        views = self.lists.lists(call.actor(), with_request=with_request)
+        periods = self.lists.periods_by_id()
         return ok([wire.callback_list(v, periods) for v in views])
 
     def delete_list_without_uuid(self, call: Call) -> Response:
         call.actor()
-        raise errors.Invalid("the list to delete is named in the path: "
-                             "DELETE /callback_lists/<uuid>", field="uuid")  # fmt: skip
+        raise domain_errors.Invalid("the list to delete is named in the path: "
+                                    "DELETE /callback_lists/<uuid>", field="uuid")  # fmt: skip
 
     def delete_list(self, call: Call) -> Response:
         list_id = wire.uuid_path(call.path["list_id"], "CallbackList")
-        periods = self.xivo.periods_by_id()
-        return ok(wire.changed_list(self.xivo.delete_list(call.actor(), list_id), periods))
+        periods = self.lists.periods_by_id()
+        return ok(wire.changed_list(self.lists.delete_list(call.actor(), list_id), periods))
 
     def create_request(self, call: Call) -> Response:
         actor = call.actor()
         list_id = wire.uuid_path(call.path["list_id"], "CallbackList")
-        allowed = (*wire.CSV_HEADER,)
-        fields = wire.request_fields(wire.json_object(call.body, allowed))
-        created = self.xivo.create_request(actor, list_id, fields)
-        return ok(wire.request(created, self.xivo.periods_by_id()), 201)
+        fields = wire.request_fields(wire.json_object(call.body, wire.REQUEST_FIELDS))
+        created = self.requests.create_request(actor, list_id, fields)
+        return ok(wire.request(created, self.lists.periods_by_id()), 201)
 
     def import_csv(self, call: Call) -> Response:
         actor = call.actor()
         list_id = wire.uuid_path(call.path["list_id"], "CallbackList")
-        lines, unreadable = wire.parse_csv(
+        lines, unreadable = wire_csv.parse_csv(
             call.body,
             max_bytes=self.settings.xivo_csv_max_bytes,
             max_lines=self.settings.xivo_csv_max_lines,
         )
-        imported = self.xivo.import_requests(actor, list_id, lines, unreadable)
+        imported = self.requests.import_requests(actor, list_id, lines, unreadable)
         return ok({"listUuid": str(list_id), "imported": imported}, 201)
 
     def find_requests(self, call: Call) -> Response:
         actor = call.actor()
         body = wire.json_object(call.body, ("filters", "offset", "limit"))
-        page = self.xivo.find(
+        page = self.lists.find(
             actor, body.get("filters", []),
             offset=wire.int_field(body, "offset", required=False) or 0,
             limit=wire.int_field(body, "limit", required=False),
         )  # fmt: skip
-        periods = self.xivo.periods_by_id()
+        periods = self.lists.periods_by_id()
         return ok({"total": page.total, "list": [wire.request(r, periods) for r in page.items]})
 
     def get_request(self, call: Call) -> Response:
         request_id = wire.uuid_path(call.path["request_id"], "CallbackRequest")
-        page = self.xivo.find(
-            call.actor(), [{"field": "uuid", "operator": "=", "value": str(request_id)}]
-        )
-        if not page.items:
-            raise errors.NotFound(f"callback request {request_id} does not exist",
-                                  kind="CallbackRequest")  # fmt: skip
-        return ok(wire.request(page.items[0], self.xivo.periods_by_id()))
+        found = self.lists.request(call.actor(), request_id)
+        return ok(wire.request(found, self.lists.periods_by_id()))
 
     # --- the agent's workflow ---
 
     def take(self, call: Call) -> Response:
         request_id, agent_id = self._agent_call(call, AGENT_FIELDS)[:2]
-        taken = self.agent.take(call.actor(), request_id, agent_id)
-        return ok(wire.request(taken, self.xivo.periods_by_id()))
+        taken = self.workflow.take(call.actor(), request_id, agent_id)
+        return ok(wire.request(taken, self.lists.periods_by_id()))
 
     def release(self, call: Call) -> Response:
         request_id, agent_id = self._agent_call(call, AGENT_FIELDS)[:2]
-        released = self.agent.release(call.actor(), request_id, agent_id)
-        return ok(wire.request(released, self.xivo.periods_by_id()))
+        released = self.workflow.release(call.actor(), request_id, agent_id)
+        return ok(wire.request(released, self.lists.periods_by_id()))
 
     def start(self, call: Call) -> Response:
         request_id, agent_id = self._agent_call(call, AGENT_FIELDS)[:2]
-        return ok(wire.ticket(self.agent.start(call.actor(), request_id, agent_id)), 201)
+        return ok(wire.ticket(self.workflow.start(call.actor(), request_id, agent_id)), 201)
 
     def close(self, call: Call) -> Response:
         request_id, agent_id, body = self._agent_call(call, ("agentId", "status", "comment"))
-        status = ticket_status(body.get("status"), allowed=CLOSING_STATUSES)
-        comment = check_comment(body.get("comment"))
-        closed = self.agent.close(call.actor(), request_id, agent_id, status, comment)
+        status, comment = wire.ticket_summary(body)
+        closed = self.workflow.close(call.actor(), request_id, agent_id, status, comment)
         return ok(wire.ticket(closed))
 
     def reschedule(self, call: Call) -> Response:
@@ -213,22 +287,23 @@ class Handlers:
         request_id = wire.uuid_path(call.path["request_id"], "CallbackRequest")
         body = wire.json_object(call.body, ("agentId", "dueDate", "period", "comment"))
         due = wire.text_field(body, "dueDate")
-        moved = self.agent.reschedule(
+        moved = self.workflow.reschedule(
             actor, request_id,
             agent_id=wire.int_field(body, "agentId", required=False),
             due_date=parse_date(due) if due else None,
             period_name=wire.text_field(body, "period"),
             comment=check_comment(body.get("comment")),
         )  # fmt: skip
-        return ok(wire.request(moved, self.xivo.periods_by_id()))
+        return ok(wire.request(moved, self.lists.periods_by_id()))
 
     def list_tickets(self, call: Call) -> Response:
         list_id = wire.uuid_path(call.path["list_id"], "CallbackList")
-        return ok([wire.ticket(line.ticket) for line in self.agent.tickets(call.actor(), list_id)])
+        tickets = self.workflow.tickets(call.actor(), list_id)
+        return ok([wire.ticket(line.ticket) for line in tickets])
 
     def export_tickets(self, call: Call) -> Response:
         list_id = wire.uuid_path(call.path["list_id"], "CallbackList")
-        content = wire.tickets_csv(self.agent.tickets(call.actor(), list_id))
+        content = wire_csv.tickets_csv(self.workflow.tickets(call.actor(), list_id))
         disposition = f'attachment; filename="tickets-{list_id}.csv"'
         return Response(content, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": disposition})  # fmt: skip
@@ -243,23 +318,23 @@ class Handlers:
 
     def list_periods(self, call: Call) -> Response:
         call.actor()
-        return ok([wire.period(p) for p in self.xivo.periods()])
+        return ok([wire.period(p) for p in self.lists.periods()])
 
     def create_period(self, call: Call) -> Response:
         actor = call.actor()
-        period = _period(wire.json_object(call.body, PERIOD_FIELDS), None)
-        return ok(wire.period(self.xivo.create_period(actor, period)), 201)
+        period = wire.period_body(wire.json_object(call.body, wire.PERIOD_FIELDS), None)
+        return ok(wire.period(self.lists.create_period(actor, period)), 201)
 
     def update_period(self, call: Call) -> Response:
         actor = call.actor()
         period_id = wire.uuid_path(call.path["period_id"], "Period")
-        period = _period(wire.json_object(call.body, PERIOD_FIELDS), period_id)
-        return ok(wire.period(self.xivo.update_period(actor, period)))
+        period = wire.period_body(wire.json_object(call.body, wire.PERIOD_FIELDS), period_id)
+        return ok(wire.period(self.lists.update_period(actor, period)))
 
     def delete_period(self, call: Call) -> Response:
         actor = call.actor()
         period_id = wire.uuid_path(call.path["period_id"], "Period")
-        return ok(wire.period(self.xivo.delete_period(actor, period_id)))
+        return ok(wire.period(self.lists.delete_period(actor, period_id)))
 
     # --- agents ---
 
@@ -268,24 +343,16 @@ class Handlers:
         return ok([wire.agent(a, *self._agent_context(call)) for a in agents])
 
     def get_agent(self, call: Call) -> Response:
-        agent_id = _int_path(call.path["agent_id"], "Agent")
+        agent_id = wire.int_path(call.path["agent_id"], "Agent")
         try:
             found = self.agents.get(call.actor(), agent_id)
-        except errors.NotFound as exc:
-            raise errors.NotFound(exc.message, kind="Agent") from None
+        except domain_errors.NotFound as exc:
+            raise domain_errors.NotFound(exc.message, kind="Agent") from None
         return ok(wire.agent(found, *self._agent_context(call)))
 
-    def _agent_context(self, call: Call) -> tuple[dict[int, Any], dict[tuple[int, int], int]]:
-        actor = call.actor()
+    def _agent_context(self, call: Call) -> tuple[dict[int, Queue], dict[tuple[int, int], int]]:
         queues = {q.id: q for q in self.queues.list(Principal.service())}
-        members: dict[int, list[tuple[int, int]]] = {}
-        for a in self.agents.list(actor):
-            for m in a.queues:
-                members.setdefault(m.queue_id, []).append((m.penalty, a.id))
-        positions = {(queue_id, agent_id): index
-                     for queue_id, ranked in members.items()
-                     for index, (_, agent_id) in enumerate(sorted(ranked), start=1)}  # fmt: skip
-        return queues, positions
+        return queues, wire.agent_positions(self.agents.list(call.actor()))
 
     # --- dissuasion ---
 
@@ -307,25 +374,17 @@ class Handlers:
         actor = call.actor()
         raw = call.path["queue_id"]
         try:
-            queue_id = _int_path(raw, "Queue")
+            queue_id = wire.int_path(raw, "Queue")
             return serve(call, actor, queue_id)
-        except errors.NotFound as exc:
-            return wire_errors.dissuasion_response(operation, _shown_id(raw), exc)
+        except domain_errors.NotFound as exc:
+            return errors.dissuasion_response(operation, wire.shown_id(raw), exc)
 
     def _show_dissuasion(self, call: Call, actor: Principal, queue_id: int) -> Response:
         view = self.dissuasion.get(actor, queue_id)
         return ok(wire.dissuasion(view.queue, view.dissuasion))
 
     def _show_choices(self, call: Call, actor: Principal, queue_id: int) -> Response:
-        choices = self.dissuasion.choices(actor, queue_id)
-        return ok({
-            "id": choices.queue.id,
-            "name": choices.queue.name,
-            "dissuasions": {
-                "soundFiles": [{"soundFile": name} for name in choices.sound_files],
-                "queues": [{"queueName": name} for name in choices.queue_names],
-            },
-        })  # fmt: skip
+        return ok(wire.dissuasion_choices(self.dissuasion.choices(actor, queue_id)))
 
     def _set_sound_file(self, call: Call, actor: Principal, queue_id: int) -> Response:
         body = wire.json_object(call.body, ("soundFile",))
@@ -338,37 +397,3 @@ class Handlers:
         name = wire.text_field(body, "queueName", required=True) or ""
         chosen = self.dissuasion.set_queue(actor, queue_id, name)
         return ok({"id": queue_id, "queueName": chosen.value})
-
-
-PERIOD_FIELDS = ("name", "periodStart", "periodEnd", "default")
-
-
-def _period(body: dict[str, Any], period_id: UUID | None) -> Period:
-    default = body.get("default", False)
-    if not isinstance(default, bool):
-        raise errors.Invalid("default must be true or false", field="default")
-    return Period(
-        period_id or uuid.uuid4(),
-        wire.text_field(body, "name", required=True) or "",
-        parse_time(body.get("periodStart"), field="periodStart"),
-        parse_time(body.get("periodEnd"), field="periodEnd"),
-        default,
-    )
-
-
-def _boolean(raw: str, name: str) -> bool:
-    if raw.lower() in ("true", "1"):
-        return True
-    if raw.lower() in ("false", "0", ""):
-        return False
-    raise errors.Invalid(f"{name} must be true or false", field=name)
-
-
-def _int_path(raw: str, kind: str) -> int:
-    if not raw.isdigit() or len(raw) > 9:
-        raise errors.NotFound(f"{kind.lower()} {raw!r} does not exist", kind=kind)
-    return int(raw)
-
-
-def _shown_id(raw: str) -> int | str:
-    return int(raw) if raw.isdigit() and len(raw) <= 9 else raw

@@ -1,7 +1,9 @@
-"""The XiVO config-mgt tables: callback lists, periods, tickets, dissuasions, request search.
+"""The XiVO wing's queries: callback lists, periods, tickets, dissuasions, request search.
 
-The dynamic-filter search builds its WHERE clause only from whitelisted columns (FIELD_COLUMNS)
-and bound parameters: nothing from the wire ever becomes SQL text.
+The tables are declared in store/tables.py and created by the one migration chain. New requests
+are stored by the engine (services/callbacks); this module only reads the callbacks table and
+removes a deleted list's requests. The dynamic-filter search builds its WHERE clause only from
+whitelisted columns (FIELD_COLUMNS) and bound parameters: nothing from the wire becomes SQL text.
 """
 
 from __future__ import annotations
@@ -11,21 +13,21 @@ from datetime import time
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, and_, delete, func, insert, not_, or_, select, text, update
+from sqlalchemy import Connection, and_, delete, func, insert, not_, or_, select, update
 from sqlalchemy.sql import ColumnElement
 
-from ringback.domain.callbacks import Callback
-from ringback.domain.lists import (
+from ringback.core import Core
+from ringback.dialects.xivo_configmgt.filters import Condition, Operator, Ordering
+from ringback.dialects.xivo_configmgt.model import (
     CallbackList,
-    Condition,
     Dissuasion,
     DissuasionKind,
-    Operator,
-    Ordering,
     Period,
     Ticket,
     TicketStatus,
 )
+from ringback.dialects.xivo_configmgt.service import XivoRepository
+from ringback.domain.callbacks import Callback
 from ringback.domain.states import OPEN_STATES, TERMINAL_STATES
 from ringback.services.ports import Page
 from ringback.store import rows
@@ -36,6 +38,7 @@ from ringback.store.tables import (
     periods,
     queue_dissuasions,
 )
+from ringback.store.transaction import SqlTransaction, UnitsOfWork
 
 OPEN = [state.value for state in OPEN_STATES]
 TERMINAL = [state.value for state in TERMINAL_STATES]
@@ -59,6 +62,19 @@ FIELD_COLUMNS: dict[str, Any] = {
 EMPTY_MEANS_NULL = frozenset({"phoneNumber", "mobilePhoneNumber", "firstName", "lastName",
                               "company", "description"})  # fmt: skip
 GLOB_LITERALS = {"*": "[*]", "?": "[?]", "[": "[[]"}
+
+
+def units_of_work(core: Core) -> UnitsOfWork[XivoSqlTransaction]:
+    """Return units of work on the core's database that also hold the XiVO repository."""
+    return UnitsOfWork(core.store.engine, XivoSqlTransaction)
+
+
+class XivoSqlTransaction(SqlTransaction):
+    """The engine's repositories and the XiVO one, sharing one connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self.xivo: XivoRepository = SqlXivo(connection)
 
 
 class SqlXivo:
@@ -228,43 +244,6 @@ class SqlXivo:
         page = select(callbacks).where(*where).order_by(*order).offset(offset).limit(limit)
         found = [rows.callback_from_row(r) for r in self._c.execute(page).mappings()]
         return Page(int(total), found)
-
-    def add_requests(self, requests: Sequence[Callback]) -> None:
-        """Store many new requests in one statement."""
-        if requests:
-            values = [{**rows.callback_to_row(r), "idempotency_key": None} for r in requests]
-            self._c.execute(insert(callbacks), values)
-
-    def lock_numbers(self, queue_id: int, numbers: Sequence[str]) -> None:
-        """Hold the admission right of these numbers of a queue until the transaction ends.
-
-        The same advisory keys as SqlCallbacks.lock_number, taken in sorted order so that two
-        imports cannot deadlock; SQLite's single write lock already serialises admissions.
-        """
-        if self._c.dialect.name != "postgresql" or not numbers:
-            return
-        keys = sorted({f"{queue_id}:{number}" for number in numbers})
-        self._c.execute(
-            text(
-                "SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) "
-                "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY k"
-            ),
-            {"keys": keys},
-        )
-
-    def open_counts(self, queue_id: int, numbers: Sequence[str]) -> dict[str, int]:
-        """Count the open callbacks of each of these numbers in a queue."""
-        distinct = sorted(set(numbers))
-        counts: dict[str, int] = {}
-        for start in range(0, len(distinct), CHUNK):
-            query = (
-                select(callbacks.c.customer_number, func.count())
-                .where(callbacks.c.queue_id == queue_id, callbacks.c.state.in_(OPEN))
-                .where(callbacks.c.customer_number.in_(distinct[start : start + CHUNK]))
-                .group_by(callbacks.c.customer_number)
-            )
-            counts.update({number: int(n) for number, n in self._c.execute(query)})
-        return counts
 
     def _condition(self, condition: Condition) -> ColumnElement[bool]:
         if condition.field == "clotured":

@@ -1,7 +1,9 @@
-"""XiVO config-mgt use cases: callback lists, requests (one, CSV import, find) and periods.
+"""XiVO config-mgt use cases: callback lists, the find of requests, preferred periods.
 
-A supervisor or teacher sees and changes only the lists and requests of the queues in their
-rights; anything else answers not-found, so that its existence stays hidden.
+service.py also declares what the wing needs from its store (XivoRepository, XivoTransaction,
+XivoStore), so that no use case of the wing imports SQL. A supervisor or teacher sees and
+changes only the lists and requests of the queues in their rights; anything else answers
+not-found, so that its existence stays hidden.
 """
 
 from __future__ import annotations
@@ -9,35 +11,127 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
+from ringback.dialects.xivo_configmgt.filters import Condition, Ordering, parse_filters
+from ringback.dialects.xivo_configmgt.model import CallbackList, Dissuasion, Period, Ticket
 from ringback.domain import errors
 from ringback.domain.callbacks import Callback
-from ringback.domain.lists import (
-    MAX_FILTERS,
-    CallbackList,
-    Condition,
-    Ordering,
-    Period,
-    parse_filter,
-)
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
 from ringback.services import access
-from ringback.services.ports import Clock, Page
-from ringback.services.xivo_ports import XivoStore, XivoTransaction
-from ringback.services.xivo_requests import (
-    Admission,
-    LineError,
-    RequestFields,
-    check_open,
-)
+from ringback.services.ports import Page, Transaction
 
 MAX_FIND_LIMIT = 1000
 DEFAULT_FIND_LIMIT = 100
+
+
+class XivoRepository(Protocol):
+    """Callback lists, periods, tickets, dissuasions, and the XiVO views of callbacks."""
+
+    def add_list(self, callback_list: CallbackList) -> None:
+        """Store a new callback list."""
+        ...
+
+    def get_list(self, list_id: UUID) -> CallbackList | None:
+        """Return the list with this uuid."""
+        ...
+
+    def lists(self, queue_ids: Sequence[int] | None) -> list[CallbackList]:
+        """Return the lists of these queues (all when None), by name."""
+        ...
+
+    def delete_list(self, list_id: UUID) -> None:
+        """Remove a list; its requests and tickets go with it."""
+        ...
+
+    def open_requests(self, list_ids: Sequence[UUID]) -> list[Callback]:
+        """Return the open requests of these lists, earliest due date first."""
+        ...
+
+    def periods(self) -> list[Period]:
+        """Return every period, by start time."""
+        ...
+
+    def get_period(self, period_id: UUID) -> Period | None:
+        """Return the period with this uuid."""
+        ...
+
+    def period_named(self, name: str) -> Period | None:
+        """Return the period with this name."""
+        ...
+
+    def add_period(self, period: Period) -> None:
+        """Store a new period."""
+        ...
+
+    def update_period(self, period: Period) -> None:
+        """Replace a stored period."""
+        ...
+
+    def delete_period(self, period_id: UUID) -> None:
+        """Remove a period; requests that preferred it keep no period."""
+        ...
+
+    def clear_default_period(self) -> None:
+        """Make no period the default."""
+        ...
+
+    def add_ticket(self, ticket: Ticket) -> None:
+        """Store a new ticket."""
+        ...
+
+    def update_ticket(self, ticket: Ticket) -> None:
+        """Replace a stored ticket."""
+        ...
+
+    def open_ticket(self, callback_id: UUID) -> Ticket | None:
+        """Return the request's ticket that is not closed yet."""
+        ...
+
+    def tickets_of_list(self, list_id: UUID) -> list[tuple[Ticket, Callback]]:
+        """Return a list's tickets with their requests, oldest first."""
+        ...
+
+    def get_dissuasion(self, queue_id: int) -> Dissuasion | None:
+        """Return the stored dissuasion of a queue."""
+        ...
+
+    def put_dissuasion(self, dissuasion: Dissuasion) -> None:
+        """Store (or replace) a queue's dissuasion."""
+        ...
+
+    def find_requests(
+        self,
+        conditions: Sequence[Condition],
+        orderings: Sequence[Ordering],
+        *,
+        queue_ids: Sequence[int] | None,
+        offset: int,
+        limit: int,
+    ) -> Page:
+        """Return the requests (callbacks with a list) matching every condition."""
+        ...
+
+
+class XivoTransaction(Transaction, Protocol):
+    """A unit of work that also holds the XiVO repository."""
+
+    @property
+    def xivo(self) -> XivoRepository:
+        """Return the XiVO repository of this unit of work."""
+        ...
+
+
+class XivoStore(Protocol):
+    """Opens units of work that hold the XiVO repository."""
+
+    def transaction(self, *, read_only: bool = False) -> AbstractContextManager[XivoTransaction]:
+        """Open a unit of work, committed on success and rolled back on error."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,26 +142,11 @@ class ListView:
     requests: list[Callback]
 
 
-class ImportRefused(errors.Invalid):
-    """An import was refused as a whole; `lines` says which lines were wrong and why."""
+class ListService:
+    """Callback lists, the find of their requests, and preferred periods."""
 
-    error_id = "import_refused"
-
-    def __init__(self, lines: Sequence[LineError]) -> None:
-        first = lines[0]
-        super().__init__(
-            f"{len(lines)} line(s) refused, nothing imported; line {first.line}: {first.reason}",
-            field="csv",
-        )
-        self.lines = list(lines)
-
-
-class XivoConfigMgtService:
-    """Lists, requests and periods as XiVO's configuration server offers them."""
-
-    def __init__(self, store: XivoStore, clock: Clock) -> None:
+    def __init__(self, store: XivoStore) -> None:
         self._store = store
-        self._clock = clock
 
     # --- lists ---
 
@@ -77,7 +156,7 @@ class XivoConfigMgtService:
         with self._store.transaction() as tx:
             if not actor.may_see_queue(queue_id):
                 raise errors.NotFound(f"queue {queue_id} does not exist", kind="Queue")
-            _queue(tx, queue_id)
+            queue_of(tx, queue_id)
             if any(existing.name == name for existing in tx.xivo.lists([queue_id])):
                 raise errors.Conflict(f"queue {queue_id} has a list named {name!r} already",
                                       field="name")  # fmt: skip
@@ -99,52 +178,10 @@ class XivoConfigMgtService:
     def delete_list(self, actor: Principal, list_id: UUID) -> ListView:
         """Remove a list with its requests and tickets; return it as it was."""
         with self._store.transaction() as tx:
-            target = _visible_list(tx, actor, list_id)
+            target = visible_list(tx, actor, list_id)
             view = ListView(target, tx.xivo.open_requests([list_id]))
             tx.xivo.delete_list(list_id)
         return view
-
-    # --- requests ---
-
-    def create_request(self, actor: Principal, list_id: UUID, fields: RequestFields) -> Callback:
-        """Add one request to a list."""
-        with self._store.transaction() as tx:
-            target = _visible_list(tx, actor, list_id)
-            queue = _queue(tx, target.queue_id)
-            check_open(queue)
-            admission = Admission(tx, queue, target)
-            request = admission.build(fields, now=self._clock.now(), actor=actor)
-            refused = admission.check_dedup([request])
-            if refused:
-                raise errors.Conflict(refused[0][1], field="phoneNumber")
-            admission.store([request], actor)
-        return request
-
-    def import_requests(
-        self,
-        actor: Principal,
-        list_id: UUID,
-        lines: Sequence[tuple[int, RequestFields]],
-        unreadable: Sequence[LineError] = (),
-    ) -> int:
-        """Add every line's request to a list, or none: each refused line is reported.
-
-        `unreadable` are the lines the wire could not even split; they refuse the import too.
-        """
-        with self._store.transaction() as tx:
-            target = _visible_list(tx, actor, list_id)
-            queue = _queue(tx, target.queue_id)
-            check_open(queue)
-            admission = Admission(tx, queue, target)
-            built, problems = _build_all(admission, lines, actor, self._clock.now())
-            problems += unreadable
-            numbered = [line for line, _ in built]
-            requests = [request for _, request in built]
-            problems += [LineError(numbered[i], why) for i, why in admission.check_dedup(requests)]
-            if problems:
-                raise ImportRefused(sorted(problems, key=lambda p: p.line))
-            admission.store(requests, actor)
-        return len(requests)
 
     def find(
         self, actor: Principal, filters: Sequence[Any], *, offset: int = 0, limit: int | None = None
@@ -161,6 +198,14 @@ class XivoConfigMgtService:
                 conditions, orderings, queue_ids=actor.visible_queue_ids(),
                 offset=offset, limit=limit,
             )  # fmt: skip
+
+    def request(self, actor: Principal, request_id: UUID) -> Callback:
+        """Return one visible request (a callback of a list)."""
+        page = self.find(actor, [{"field": "uuid", "operator": "=", "value": str(request_id)}])
+        if not page.items:
+            raise errors.NotFound(f"callback request {request_id} does not exist",
+                                  kind="CallbackRequest")  # fmt: skip
+        return page.items[0]
 
     # --- periods ---
 
@@ -217,46 +262,16 @@ class XivoConfigMgtService:
         return {period.uuid: period for period in self.periods()}
 
 
-def parse_filters(filters: Sequence[Any]) -> tuple[list[Condition], list[Ordering]]:
-    """Check every wire filter; return the conditions and the sort keys in their order."""
-    if not isinstance(filters, list) or len(filters) > MAX_FILTERS:
-        raise errors.Invalid(f"filters must be a list of at most {MAX_FILTERS} filters",
-                             field="filters")  # fmt: skip
-    conditions: list[Condition] = []
-    orderings: list[Ordering] = []
-    for index, raw in enumerate(filters):
-        condition, ordering = parse_filter(raw, index)
-        if condition is not None:
-            conditions.append(condition)
-        if ordering is not None:
-            orderings.append(ordering)
-    return conditions, orderings
-
-
-def _build_all(
-    admission: Admission,
-    lines: Sequence[tuple[int, RequestFields]],
-    actor: Principal,
-    now: datetime,
-) -> tuple[list[tuple[int, Callback]], list[LineError]]:
-    built: list[tuple[int, Callback]] = []
-    problems: list[LineError] = []
-    for line, fields in lines:
-        try:
-            built.append((line, admission.build(fields, now=now, actor=actor)))
-        except errors.Invalid as exc:
-            problems.append(LineError(line, exc.message))
-    return built, problems
-
-
-def _queue(tx: XivoTransaction, queue_id: int) -> Queue:
+def queue_of(tx: XivoTransaction, queue_id: int) -> Queue:
+    """Return a stored queue, or raise NotFound in XiVO's words."""
     queue = tx.queues.get(queue_id)
     if queue is None:
         raise errors.NotFound(f"queue {queue_id} does not exist", kind="Queue")
     return queue
 
 
-def _visible_list(tx: XivoTransaction, actor: Principal, list_id: UUID) -> CallbackList:
+def visible_list(tx: XivoTransaction, actor: Principal, list_id: UUID) -> CallbackList:
+    """Return a list of one of the actor's queues; any other list does not exist."""
     found = tx.xivo.get_list(list_id)
     if found is None or not actor.may_see_queue(found.queue_id):
         raise errors.NotFound(f"callback list {list_id} does not exist", kind="CallbackList")
