@@ -18,10 +18,9 @@ from ringback.domain.queues import TelephonyKind
 from ringback.services.agents import AgentService
 from ringback.services.callbacks import CallbackService
 from ringback.services.events import EventService
-from ringback.services.ports import Clock, EventFeed, PasswordHasher
+from ringback.services.ports import Clock, EventFeed, PasswordHasher, Telephony
 from ringback.services.qualifications import QualificationService
 from ringback.services.queues import QueueService
-from ringback.services.telephony import Telephony
 from ringback.services.users import UserService
 from ringback.services.webhooks import WebhookService
 from ringback.settings import Settings

@@ -14,8 +14,7 @@ from ringback.domain.queues import Queue, TelephonyKind
 from ringback.notify.outbox import OutboxWorker
 from ringback.services.callbacks import CallbackService, Outcome
 from ringback.services.dispatching import DispatchConfig, DispatchService
-from ringback.services.ports import Clock, Store
-from ringback.services.telephony import Telephony
+from ringback.services.ports import Clock, Store, Telephony
 from ringback.services.webhooks import OutboxService
 from ringback.settings import Settings
 from ringback.store.dispatcher_lock import DispatcherLock

@@ -15,7 +15,7 @@ from ringback import bootstrap
 from ringback.core import Core
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
-from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
+from ringback.services.ports import Delivery, DeliveryStatus, QueueStats
 from ringback.settings import Settings
 from ringback.store import migrate
 from ringback.store.engine import build_engine

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from ringback.core import Core
 from ringback.domain.states import Reason, State
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Delivery, DeliveryStatus
 from ringback.testing import FakeClock, RecordingTelephony
 from tests.dispatch.support import (
     SERVICE,

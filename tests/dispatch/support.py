@@ -20,7 +20,7 @@ from ringback.domain.queues import Dedup, Queue, QueueSettings
 from ringback.domain.states import State
 from ringback.services.callbacks import NewCallback
 from ringback.services.dispatching import DispatchConfig, DispatchService
-from ringback.services.telephony import Delivery, DeliveryStatus, Telephony
+from ringback.services.ports import Delivery, DeliveryStatus, Telephony
 from ringback.testing import FakeClock
 
 SERVICE = Principal.service()

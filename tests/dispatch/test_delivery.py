@@ -10,7 +10,7 @@ from ringback.core import Core
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
 from ringback.domain.states import Reason, State
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Delivery, DeliveryStatus
 from ringback.testing import FakeClock, RecordingTelephony
 from tests.dispatch import scenarios
 from tests.dispatch.support import (

@@ -11,7 +11,7 @@ from ringback.core import Core
 from ringback.domain.queues import DispatchMode
 from ringback.domain.states import State
 from ringback.services.callbacks import Outcome
-from ringback.services.telephony import QueueStats
+from ringback.services.ports import QueueStats
 from ringback.testing import FakeClock, RecordingTelephony
 from tests.dispatch.support import (
     SERVICE,

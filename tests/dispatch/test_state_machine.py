@@ -29,7 +29,7 @@ from ringback.domain import errors
 from ringback.domain.states import TERMINAL_STATES, Reason, State
 from ringback.services.callbacks import CallbackService, NewCallback, Outcome
 from ringback.services.dispatching import Claim
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Delivery, DeliveryStatus
 from ringback.testing import FakeClock, memory_core
 from tests.dispatch.support import SERVICE, add_queue, dispatch_service, number
 

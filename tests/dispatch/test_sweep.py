@@ -10,7 +10,7 @@ import pytest
 from ringback.core import Core
 from ringback.domain.retry import MissedAction
 from ringback.domain.states import Reason, State
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Delivery, DeliveryStatus
 from ringback.testing import FakeClock, memory_core
 from tests.dispatch import scenarios
 from tests.dispatch.support import (

@@ -17,7 +17,7 @@ from ringback.domain.people import Principal
 from ringback.domain.states import Reason, State
 from ringback.services.callbacks import NewCallback, Outcome
 from ringback.services.dispatching import Claim, DispatchService
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Delivery, DeliveryStatus
 from ringback.testing import FakeClock
 from tests.dispatch.support import add_queue
 

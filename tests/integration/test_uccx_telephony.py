@@ -17,7 +17,7 @@ from ringback import bootstrap
 from ringback.core import Core
 from ringback.dialects.uccx import csq_settings
 from ringback.domain.callbacks import Callback, UccxFields
-from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
+from ringback.services.ports import Delivery, DeliveryStatus, QueueStats
 from ringback.settings import Settings
 from ringback.simulate.webhook import read_request
 from ringback.telephony.uccx import (

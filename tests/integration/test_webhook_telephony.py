@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from ringback.domain.callbacks import Callback
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Delivery, DeliveryStatus
 from ringback.simulate.webhook import FakeEndpoint, Faults, read_request
 from ringback.telephony.webhook import WebhookTelephony, verify_signature
 from tests.factories import make_callback, make_queue

@@ -19,7 +19,7 @@ from ringback.dispatch.ratelimit import TokenBucket
 from ringback.domain import errors
 from ringback.domain.queues import DispatchMode, Queue
 from ringback.services.dispatching import Claim, DispatchService
-from ringback.services.telephony import Delivery, DeliveryStatus, Telephony
+from ringback.services.ports import Delivery, DeliveryStatus, Telephony
 
 log = logging.getLogger("ringback.dispatch")
 SETTLE_BATCH = 500

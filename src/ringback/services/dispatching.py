@@ -19,8 +19,7 @@ from ringback.domain.callbacks import Callback, StateChange, fail_attempt, recor
 from ringback.domain.queues import Queue
 from ringback.domain.retry import MissedAction
 from ringback.domain.states import Event, Reason, State
-from ringback.services.ports import Clock, Store, Transaction
-from ringback.services.telephony import Delivery, DeliveryStatus
+from ringback.services.ports import Clock, Delivery, DeliveryStatus, Store, Transaction
 
 log = logging.getLogger("ringback.dispatch")
 ACTOR = "dispatcher"

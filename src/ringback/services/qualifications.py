@@ -5,51 +5,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
 
 from ringback.domain import errors
 from ringback.domain.people import Principal
 from ringback.domain.qualifications import Qualification, QualificationAnswer
 from ringback.services import access
-
-if TYPE_CHECKING:  # ports imports this module for its Transaction: no runtime cycle
-    from ringback.services.ports import Store, Transaction
-
-
-class QualificationRepository(Protocol):
-    """Qualifications with their sub-qualifications and queues, and the answers given."""
-
-    def all(self) -> list[Qualification]:
-        """Return every qualification, by id."""
-        ...
-
-    def get(self, qualification_id: int) -> Qualification | None:
-        """Return one qualification."""
-        ...
-
-    def for_queue(self, queue_id: int) -> list[Qualification]:
-        """Return the qualifications offered in a queue, by id."""
-        ...
-
-    def add(self, qualification: Qualification) -> Qualification:
-        """Store a new qualification; return it with its ids and its subs' ids."""
-        ...
-
-    def update(self, qualification: Qualification) -> Qualification:
-        """Replace a qualification; subs without id are new, missing ones are removed."""
-        ...
-
-    def delete(self, qualification_id: int) -> None:
-        """Remove a qualification and its subs (answers stay)."""
-        ...
-
-    def add_answer(self, answer: QualificationAnswer, created_by: str) -> int:
-        """Store an answer and return its id."""
-        ...
-
-    def answers(self, queue_id: int, start: datetime, end: datetime) -> list[QualificationAnswer]:
-        """Return the answers of a queue with start <= time < end, oldest first."""
-        ...
+from ringback.services.ports import Store, Transaction
 
 
 class QualificationService:

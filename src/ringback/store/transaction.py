@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalErr
 
 from ringback.domain import errors
 from ringback.services import ports
-from ringback.services.qualifications import QualificationRepository
+from ringback.services.ports import QualificationRepository
 from ringback.store import callbacks, qualifications, repositories, webhooks
 from ringback.store.engine import READ_ONLY
 

@@ -19,7 +19,7 @@ from ringback.domain import errors
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
 from ringback.services.callbacks import Outcome
-from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
+from ringback.services.ports import Delivery, DeliveryStatus, QueueStats
 
 log = logging.getLogger("ringback.simulator")
 

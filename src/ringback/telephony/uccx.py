@@ -34,7 +34,7 @@ import ringback
 from ringback.domain import errors
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
-from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
+from ringback.services.ports import Delivery, DeliveryStatus, QueueStats
 from ringback.telephony.webhook import (
     AMBIGUOUS_CODES,
     DETAIL_CHARS,

@@ -23,7 +23,7 @@ import ringback
 from ringback.domain.callbacks import Callback
 from ringback.domain.queues import Queue
 from ringback.services import signing
-from ringback.services.telephony import Delivery, DeliveryStatus, QueueStats
+from ringback.services.ports import Delivery, DeliveryStatus, QueueStats
 
 #: how much of an answer's body is read and quoted in a Delivery's detail
 MAX_ANSWER_BYTES = 64 * 1024

@@ -1,7 +1,7 @@
-"""What the use cases need from the outside world, as Protocols.
+"""The store: units of work and the repositories they hold, all in one database transaction.
 
-The store, the clock and the password hasher are injected by bootstrap; tests inject the fakes
-of ringback.testing. Nothing here knows SQL or HTTP.
+The use case owns the transaction (ARCHITECTURE.md rule 4): it opens a unit of work with
+`Store.transaction()` and commits by leaving the block; repositories never commit.
 """
 
 from __future__ import annotations
@@ -10,38 +10,15 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import Any, Protocol
 from uuid import UUID
 
 from ringback.domain.callbacks import Callback, StateChange
 from ringback.domain.people import Agent, User
+from ringback.domain.qualifications import Qualification, QualificationAnswer
 from ringback.domain.queues import Queue
 from ringback.domain.states import State
 from ringback.domain.webhooks import Subscription
-
-if TYPE_CHECKING:  # these modules import ports themselves; annotations only, no runtime cycle
-    from ringback.services.qualifications import QualificationRepository
-
-
-class Clock(Protocol):
-    """Where time comes from."""
-
-    def now(self) -> datetime:
-        """Return the current instant, timezone-aware."""
-        ...
-
-
-class PasswordHasher(Protocol):
-    """Hashes and checks passwords."""
-
-    def hash(self, password: str) -> str:
-        """Return a hash of `password` to keep."""
-        ...
-
-    def verify(self, password_hash: str, password: str) -> bool:
-        """Tell whether `password` matches `password_hash`."""
-        ...
 
 
 class QueueRepository(Protocol):
@@ -392,6 +369,42 @@ class DialectSettingsRepository(Protocol):
         ...
 
 
+class QualificationRepository(Protocol):
+    """Qualifications with their sub-qualifications and queues, and the answers given."""
+
+    def all(self) -> list[Qualification]:
+        """Return every qualification, by id."""
+        ...
+
+    def get(self, qualification_id: int) -> Qualification | None:
+        """Return one qualification."""
+        ...
+
+    def for_queue(self, queue_id: int) -> list[Qualification]:
+        """Return the qualifications offered in a queue, by id."""
+        ...
+
+    def add(self, qualification: Qualification) -> Qualification:
+        """Store a new qualification; return it with its ids and its subs' ids."""
+        ...
+
+    def update(self, qualification: Qualification) -> Qualification:
+        """Replace a qualification; subs without id are new, missing ones are removed."""
+        ...
+
+    def delete(self, qualification_id: int) -> None:
+        """Remove a qualification and its subs (answers stay)."""
+        ...
+
+    def add_answer(self, answer: QualificationAnswer, created_by: str) -> int:
+        """Store an answer and return its id."""
+        ...
+
+    def answers(self, queue_id: int, start: datetime, end: datetime) -> list[QualificationAnswer]:
+        """Return the answers of a queue with start <= time < end, oldest first."""
+        ...
+
+
 class Transaction(Protocol):
     """One unit of work: the repositories, all in one database transaction."""
 
@@ -404,107 +417,8 @@ class Transaction(Protocol):
     webhooks: WebhookRepository
     dialect_settings: DialectSettingsRepository
     qualifications: QualificationRepository
-    # The XiVO and Ameyo repositories are declared by their use cases' own extensions of this
-    # protocol: XivoTransaction, AmeyoTransaction.
-
-
-Batch = TypeVar("Batch")
-
-
-class EventFeed(Protocol[Batch]):
-    """Messages a dialect owes a receiver of its own (xuc's eventUrl), one per POST, in order.
-
-    The outbox worker leases the feed with `take`, POSTs each message of the batch to `url`
-    (signed with `secret` when there is one), and reports how many were sent with `settle`. The
-    feed renders its messages in its vendor's shape; the worker only carries them.
-    """
-
-    @property
-    def url(self) -> str:
-        """Return where the messages go."""
-        ...
-
-    @property
-    def secret(self) -> str | None:
-        """Return the secret that signs each POST, None to send them unsigned."""
-        ...
-
-    def take(self, owner: str) -> Batch | None:
-        """Lease the feed if it is due and return what it owes, None when nothing is due."""
-        ...
-
-    def messages(self, batch: Batch) -> Sequence[dict[str, Any]]:
-        """Return the messages of a batch, oldest first."""
-        ...
-
-    def settle(self, owner: str, batch: Batch, sent: int, error: str | None) -> None:
-        """Forget the first `sent` messages; after an error keep the rest and back off."""
-        ...
-
-
-class ForwardKind(StrEnum):
-    """The three forwards of a line."""
-
-    UNCONDITIONAL = "unc"
-    NO_ANSWER = "na"
-    BUSY = "busy"
-
-
-@dataclass(frozen=True, slots=True)
-class Forward:
-    """One forward: on or off, and where it sends calls."""
-
-    enabled: bool = False
-    destination: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallRequest:
-    """A call the telephony side is asked to place."""
-
-    src_number: str
-    dst_number: str
-    queue_id: int | None = None
-    caller_id_name: str = ""
-    caller_id_number: str = ""
-    variables: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CallPlan:
-    """What the telephony side did with a call: how long it rang, whether and how long it talked."""
-
-    ring_seconds: float
-    answered: bool
-    talk_seconds: float = 0.0
-
-
-class PhoneControl(Protocol):
-    """Phone control on the telephony side (lines, calls, agents); raises errors.Unavailable."""
-
-    def place_call(self, request: CallRequest) -> CallPlan:
-        """Place a call and tell how it went: rang for how long, answered or not, talked."""
-        ...
-
-    def set_dnd(self, line: str, enabled: bool) -> None:
-        """Turn do-not-disturb on or off on a line."""
-        ...
-
-    def set_forward(self, line: str, kind: ForwardKind, forward: Forward) -> None:
-        """Set one forward of a line."""
-        ...
-
-    def agent_login(self, agent_number: str, phone_number: str) -> None:
-        """Log an agent in on a phone."""
-        ...
-
-    def agent_logout(self, agent_number: str, phone_number: str) -> None:
-        """Log an agent out of its phone."""
-        ...
-
-    def set_pause(self, agent_number: str, paused: bool) -> None:
-        """Pause an agent or make it ready."""
-        ...
+    # A wing with tables of its own declares its repositories in its service.py, by a protocol
+    # extending this one (XivoTransaction, AmeyoTransaction...).
 
 
 class Store(Protocol):
