@@ -6,6 +6,7 @@ connection per thread) rather than the shared single connection of an in-memory 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,11 @@ from ringback.testing import FakeClock, memory_services
 
 
 @pytest.fixture
-def local(tmp_path: Path, clock: FakeClock) -> bootstrap.Services:
-    """Services on a freshly migrated SQLite file, driven by the `clock` fixture."""
-    return memory_services(clock, database_url=f"sqlite:///{tmp_path / 'dispatch.db'}")
+def local(tmp_path: Path, clock: FakeClock, sqlite_template: Path) -> bootstrap.Services:
+    """Services on a copy of the migrated SQLite template, driven by the `clock` fixture.
+
+    memory_services finds the copy at the head revision: its upgrade is then a quick no-op.
+    """
+    path = tmp_path / "dispatch.db"
+    shutil.copyfile(sqlite_template, path)
+    return memory_services(clock, database_url=f"sqlite:///{path}")
