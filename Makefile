@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint types imports pytest-sqlite pytest-postgres bench clean
+.PHONY: run test lint types imports pytest-sqlite pytest-postgres pytest-quick bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,13 +28,23 @@ types: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
+# Both cores through pytest-xdist; worksteal hands a worker that runs dry the other's tests.
+# Each worker migrates its own template once and, on PostgreSQL, drops its databases at the end.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal
+
 # Exit code 5 (no test collected) is a failure here, like any other.
+# Every test runs, the slow chaos runs (-m slow) too, at their CI size.
 pytest-sqlite: $(STAMP)
-	RINGBACK_TEST_DATABASE=sqlite $(BIN)/pytest -q -p no:cacheprovider
+	RINGBACK_TEST_DATABASE=sqlite $(PYTEST)
 
 pytest-postgres: $(STAMP)
 	RINGBACK_TEST_DATABASE=postgres RINGBACK_TEST_DATABASE_URL=$(PG_URL) \
-		$(BIN)/pytest -q -p no:cacheprovider tests/integration tests/api tests/dispatch tests/chaos tests/dialects tests/events
+		$(PYTEST) tests/integration tests/api tests/dispatch tests/chaos tests/dialects tests/events
+
+# Not part of `make test`: the SQLite run without the slow chaos runs, for a quick check.
+pytest-quick: $(STAMP)
+	RINGBACK_TEST_DATABASE=sqlite $(PYTEST) -m "not slow"
 
 # Not part of `make test`: drains 10,000 callbacks on SQLite and PostgreSQL, prints figures.
 bench: $(STAMP)

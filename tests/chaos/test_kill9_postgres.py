@@ -24,6 +24,7 @@ KILLS = int(os.environ.get("RINGBACK_CHAOS_KILLS", "5"))
 MAX_IN_FLIGHT = 30
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.skipif(backend() != "postgres", reason="needs RINGBACK_TEST_DATABASE=postgres"),
 ]

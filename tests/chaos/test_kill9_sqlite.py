@@ -23,7 +23,10 @@ CALLBACKS = int(os.environ.get("RINGBACK_CHAOS_CALLBACKS", "2000"))
 KILLS = int(os.environ.get("RINGBACK_CHAOS_KILLS", "6"))
 MAX_IN_FLIGHT = 50
 
-pytestmark = pytest.mark.skipif(backend() != "sqlite", reason="the SQLite chaos test")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(backend() != "sqlite", reason="the SQLite chaos test"),
+]
 
 
 def _drain_with_kills(url: str, endpoint: FakeEndpoint, log: Path) -> None:

@@ -18,6 +18,7 @@ from tests.chaos import helpers
 from tests.conftest import backend
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.postgres,
     pytest.mark.skipif(backend() != "postgres", reason="needs RINGBACK_TEST_DATABASE=postgres"),
 ]

@@ -1,4 +1,4 @@
-"""Fixtures of the dispatch tests: core on a throw-away SQLite file, quick to build.
+"""Fixtures of the dispatch tests: a core on a throw-away SQLite file, quick to build.
 
 The dispatcher runs the store in worker threads, so the loop tests use a SQLite file (one
 connection per thread) rather than the shared single connection of an in-memory database.
@@ -6,6 +6,7 @@ connection per thread) rather than the shared single connection of an in-memory 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,11 @@ from ringback.testing import FakeClock, memory_core
 
 
 @pytest.fixture
-def local(tmp_path: Path, clock: FakeClock) -> Core:
-    """A core on a freshly migrated SQLite file, driven by the `clock` fixture."""
-    return memory_core(clock, database_url=f"sqlite:///{tmp_path / 'dispatch.db'}")
+def local(tmp_path: Path, clock: FakeClock, sqlite_template: Path) -> Core:
+    """A core on a copy of the migrated SQLite template, driven by the `clock` fixture.
+
+    memory_core finds the copy at the head revision: its upgrade is then a quick no-op.
+    """
+    path = tmp_path / "dispatch.db"
+    shutil.copyfile(sqlite_template, path)
+    return memory_core(clock, database_url=f"sqlite:///{path}")
