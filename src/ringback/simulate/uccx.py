@@ -256,11 +256,15 @@ class UccxSimulator:
             "queuestarttime": str(int(contact.queued_at * 1000)),
             **{key: str(fields[key]) for key in RECORD_FIELDS if key in fields},
         }  # fmt: skip
-        code, description = await self._callback_server(params)
+        code = -1
+        try:
+            code, description = await self._callback_server(params)
+        finally:
+            # Refused, failed, or cut short by the simulator stopping: the caller stays queued.
+            if code != 0:
+                self.center.queue(contact)
         self._log("addrecord", id=params["id"], sessionid=contact.session_id, code=code,
                   description=description)  # fmt: skip
-        if code != 0:
-            self.center.queue(contact)
         return code, description
 
     # --- live callers arriving on their own (--arrivals-per-minute) --------------------------

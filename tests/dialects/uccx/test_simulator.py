@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -224,6 +225,27 @@ async def test_callers_arrive_on_their_own_and_some_ask_for_a_callback() -> None
     assert {c.session_id for c in waiting} == set(arrived)  # refused: back in the queue
     shown = stats.text.split("<CallsWaiting>")[1].split("<")[0]
     assert 0 < int(shown) <= len(waiting)  # /stats counts them (a few more came since)
+
+
+async def test_a_caller_cut_short_while_asking_for_a_callback_stays_queued(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stopping the simulator cancels a caller's addrecord in flight: the caller must not vanish.
+    async def never_answers(params: dict[str, str]) -> tuple[int, str]:
+        await asyncio.Event().wait()
+        return 0, ""
+
+    async with a_simulator(agents_per_csq={"Main": 0}) as (simulator, base):
+        async with httpx2.AsyncClient(base_url=base) as http:
+            await http.post("/simulator/contacts", json={"csq": "Main", "sessionid": "9"})
+        monkeypatch.setattr(simulator, "_callback_server", never_answers)
+        asking = asyncio.create_task(simulator.leave("9", {"id": "sim-9", "dnis": "5115"}))
+        await asyncio.sleep(0.05)
+        assert simulator.center.queued_in("9") == ""  # out of the queue while it asks
+        asking.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asking
+        assert simulator.center.queued_in("9") == "Main"
 
 
 async def test_stats_parameters_are_matched_in_any_case() -> None:
