@@ -93,7 +93,10 @@ def normalize_number(raw: str, policy: NumberPolicy, *, field: str = "phone_numb
     forms = {raw_form, cleaned, e164 or cleaned}
     for pattern in policy.exceptions:
         if any(re.fullmatch(pattern, form) for form in forms):
-            raise Invalid(f"number {raw!r} is refused by the queue's exception list", field=field)
+            raise Invalid(
+                f"number {raw!r} is refused by the queue's exception list",
+                field=field, exception_rule=pattern, number=raw,
+            )  # fmt: skip
     if parsed is None or e164 is None:
         if policy.reject_impossible_numbers:
             raise Invalid(f"phone number {raw!r} is an impossible number", field=field)

@@ -128,6 +128,20 @@ def test_a_number_in_the_exceptions_is_refused_as_the_document_shows(
     }
 
 
+def test_a_pattern_matching_the_numbers_e164_form_is_named_too(
+    gms: TestClient, core: Core
+) -> None:
+    # The queue's policy matches the number as given and as E.164: the answer names the rule
+    # that refused it, whichever form it matched.
+    add_service(core, number_exceptions=(r"\+3361.*",), default_country="FR")
+    body = error(gms.post(f"{BASE}/BasicCallback", json={"_customer_number": "06 12 34 56 78"}),
+                 SERVICE_EXCEPTION)  # fmt: skip
+    assert body["message"] == (
+        "Customer Number [06 12 34 56 78] is not allowed. Check option 'exceptions' : "
+        "details={number_exceptions=\\+3361.*}"
+    )
+
+
 def test_closed_hours_answer_the_closed_reason(gms: TestClient, core: Core) -> None:
     add_service(core, business_hours=("Mon-Fri 09:00-17:00",), reject_out_of_hours=True)
     saturday = {"_customer_number": "5115", "_desired_time": "2026-01-10T10:00:00.000Z"}

@@ -8,7 +8,6 @@ Its errors are the engine's, in the engine's words: errors.py shows them in GMS'
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,7 +31,6 @@ OPEN_STATE_LIST = sorted(OPEN_STATES)
 MAX_PROPERTIES = 100
 MAX_PROPERTY_KEY = 128
 MAX_PROPERTY_TEXT = 4096
-_SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +67,6 @@ class GmsService:
         )  # fmt: skip
         try:
             callback = self._callbacks.create(actor, request)
-        except errors.Invalid as exc:
-            pattern = _refusing_pattern(exc, number, queue)
-            if pattern is None:
-                raise
-            raise errors.Invalid(
-                exc.message, field=exc.field, exception_rule=pattern, number=number
-            ) from exc
         except errors.CapacityFull as exc:
             if desired_time is None:  # GMS names the instant of an immediate request
                 exc.details["asked_at"] = self._clock.now()
@@ -188,18 +179,3 @@ def _check_properties(properties: dict[str, Any]) -> None:
             raise errors.Invalid(f"property {key} must be a string, a number or a boolean")
         if isinstance(value, str) and len(value) > MAX_PROPERTY_TEXT:
             raise errors.Invalid(f"property {key} is longer than {MAX_PROPERTY_TEXT} characters")
-
-
-def _refusing_pattern(exc: errors.Invalid, number: str, queue: Queue) -> str | None:
-    """Return the exception pattern that refused the number (GMS's message names it), if any.
-
-    The engine's number policy knows which pattern matched but does not say; until it does,
-    this matches again, on the number as given and without its separators.
-    """
-    if exc.field != "phone_number":
-        return None
-    bare = _SEPARATORS.sub("", number)
-    for pattern in queue.numbers.exceptions:
-        if re.fullmatch(pattern, bare) or re.fullmatch(pattern, number):
-            return pattern
-    return None
