@@ -128,9 +128,7 @@ def test_a_number_in_the_exceptions_is_refused_as_the_document_shows(
     }
 
 
-def test_a_pattern_matching_the_numbers_e164_form_is_named_too(
-    gms: TestClient, core: Core
-) -> None:
+def test_a_pattern_matching_the_numbers_e164_form_is_named_too(gms: TestClient, core: Core) -> None:
     # The queue's policy matches the number as given and as E.164: the answer names the rule
     # that refused it, whichever form it matched.
     add_service(core, number_exceptions=(r"\+3361.*",), default_country="FR")
