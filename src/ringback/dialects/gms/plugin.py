@@ -10,8 +10,8 @@ from ringback.dialects.gms.service import GmsService
 
 
 def service(core: Core) -> GmsService:
-    """Return the GMS use cases on the Core's store, clock and callbacks."""
-    return GmsService(core.store, core.clock, core.callbacks)
+    """Return the GMS use cases on the Core's clock, queues and callbacks."""
+    return GmsService(core.clock, core.queues, core.callbacks)
 
 
 class GmsDialect:

@@ -20,8 +20,8 @@ from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
 from ringback.domain.states import OPEN_STATES
 from ringback.services.callbacks import CallbackService, NewCallback
-from ringback.services.ports import CallbackQuery, Clock, Store, Transaction
-from ringback.services.queues import queue_named
+from ringback.services.ports import CallbackQuery, Clock
+from ringback.services.queues import QueueService
 
 #: the GMS default of the admin query: requests due in the next 24 hours
 ADMIN_WINDOW = timedelta(hours=24)
@@ -44,9 +44,9 @@ class Started:
 class GmsService:
     """The GMS callback API over the callback engine."""
 
-    def __init__(self, store: Store, clock: Clock, callbacks: CallbackService) -> None:
-        self._store = store
+    def __init__(self, clock: Clock, queues: QueueService, callbacks: CallbackService) -> None:
         self._clock = clock
+        self._queues = queues
         self._callbacks = callbacks
 
     def start(
@@ -102,8 +102,7 @@ class GmsService:
             queue_ids=[queue.id], states=OPEN_STATE_LIST, customer_number=normalized,
             limit=QUERY_MAX,
         )  # fmt: skip
-        with self._store.transaction(read_only=True) as tx:
-            found = tx.callbacks.find(query).items
+        found = self._callbacks.find(actor, query).items
         return sorted(found, key=lambda c: c.desired_time or c.next_action_at or c.created_at)
 
     def availability(
@@ -118,9 +117,8 @@ class GmsService:
     ) -> dict[str, list[Callback]]:
         """ADMIN Query-Callback: per service, the open requests due before `end_time`."""
         end = end_time or self._clock.now() + ADMIN_WINDOW
-        with self._store.transaction(read_only=True) as tx:
-            queues = _services(tx, actor, target)
-            return {q.name: tx.callbacks.open_due_before(q.id, end, limit) for q in queues}
+        queues = [self._service(actor, target)] if target else self._queues.list(actor)
+        return {q.name: self._callbacks.open_due_before(actor, q.id, end, limit) for q in queues}
 
     def _future_or_none(self, desired_time: datetime | None) -> datetime | None:
         """A desired time already past asks for now, as GMS does: the request is immediate
@@ -130,8 +128,8 @@ class GmsService:
         return None
 
     def _service(self, actor: Principal, name: str) -> Queue:
-        with self._store.transaction(read_only=True) as tx:
-            return _visible_service(tx, actor, name)
+        # One outside the actor's rights is answered exactly as an unknown one.
+        return self._queues.find_by_name(actor, name)
 
     def _request(self, actor: Principal, service: str, request_id: str) -> Callback:
         """Return the request `request_id` of the service, or NotFound."""
@@ -151,21 +149,6 @@ class GmsService:
 def _not_pending(exc: errors.IllegalTransition, request_id: str) -> errors.IllegalTransition:
     """The request is no longer in the scheduling queue: GMS answers "No such request"."""
     return errors.IllegalTransition(exc.message, request_id=request_id, **exc.details)
-
-
-def _services(tx: Transaction, actor: Principal, target: str | None) -> list[Queue]:
-    if target:
-        return [_visible_service(tx, actor, target)]
-    return [q for q in tx.queues.all() if actor.may_see_queue(q.id)]
-
-
-def _visible_service(tx: Transaction, actor: Principal, name: str) -> Queue:
-    """Return the service `name` if the actor may use it; a foreign one is answered exactly as
-    an unknown one, so that its existence stays hidden."""
-    queue = queue_named(tx, name)
-    if not actor.may_see_queue(queue.id):
-        raise errors.NotFound(f"queue {name!r} does not exist")
-    return queue
 
 
 def _check_properties(properties: dict[str, Any]) -> None:

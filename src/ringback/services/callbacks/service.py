@@ -220,6 +220,14 @@ class CallbackService:
         with self._store.transaction(read_only=True) as tx:
             return tx.callbacks.open_in_queue(queue_id)
 
+    def open_due_before(
+        self, actor: Principal, queue_id: int, end: datetime, limit: int
+    ) -> list[Callback]:
+        """Return a queue's open callbacks whose next action comes before `end`, soonest first."""
+        access.require_queue(actor, queue_id)
+        with self._store.transaction(read_only=True) as tx:
+            return tx.callbacks.open_due_before(queue_id, end, limit)
+
     def counts_by_state(self) -> dict[tuple[int, str], int]:
         """Return how many callbacks each queue has in each state (for metrics)."""
         with self._store.transaction() as tx:
