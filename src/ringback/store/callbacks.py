@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Connection, Update, bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, Update, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.sql import ColumnElement
 
 from ringback.domain.callbacks import Callback
@@ -57,6 +57,18 @@ class SqlCallbacks:
         if new:
             values = [{**rows.callback_to_row(c), "idempotency_key": None} for c in new]
             self._c.execute(insert(callbacks), values)
+
+    def delete_of_list(self, list_id: UUID) -> int:
+        """Remove the callbacks of a list (their history and places go with them)."""
+        result = self._c.execute(delete(callbacks).where(callbacks.c.list_id == str(list_id)))
+        return result.rowcount
+
+    def forget_period(self, period_id: UUID) -> None:
+        """Leave the callbacks that preferred a period with no preferred period."""
+        key = str(period_id)
+        self._c.execute(
+            update(callbacks).where(callbacks.c.period_id == key).values(period_id=None)
+        )
 
     def update(
         self,

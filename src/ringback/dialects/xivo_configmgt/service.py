@@ -23,6 +23,7 @@ from ringback.domain.callbacks import Callback
 from ringback.domain.people import Principal
 from ringback.domain.queues import Queue
 from ringback.services import access
+from ringback.services.callbacks import moves
 from ringback.services.ports import Page, Transaction
 
 MAX_FIND_LIMIT = 1000
@@ -45,7 +46,7 @@ class XivoRepository(Protocol):
         ...
 
     def delete_list(self, list_id: UUID) -> None:
-        """Remove a list; its requests and tickets go with it."""
+        """Remove a list and its tickets (its requests are the engine's to remove, first)."""
         ...
 
     def open_requests(self, list_ids: Sequence[UUID]) -> list[Callback]:
@@ -73,7 +74,7 @@ class XivoRepository(Protocol):
         ...
 
     def delete_period(self, period_id: UUID) -> None:
-        """Remove a period; requests that preferred it keep no period."""
+        """Remove a period (the engine unlinks the requests that preferred it, first)."""
         ...
 
     def clear_default_period(self) -> None:
@@ -180,6 +181,7 @@ class ListService:
         with self._store.transaction() as tx:
             target = visible_list(tx, actor, list_id)
             view = ListView(target, tx.xivo.open_requests([list_id]))
+            moves.remove_list(tx, list_id)
             tx.xivo.delete_list(list_id)
         return view
 
@@ -254,6 +256,7 @@ class ListService:
                     "make another one the default first",
                     field="default",
                 )
+            moves.forget_period(tx, period_id)
             tx.xivo.delete_period(period_id)
         return current
 

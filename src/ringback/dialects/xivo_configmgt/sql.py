@@ -103,10 +103,9 @@ class SqlXivo:
         return [_list_from_row(row) for row in self._c.execute(query).mappings()]
 
     def delete_list(self, list_id: UUID) -> None:
-        """Remove a list; its requests and tickets go with it (also where FKs are not enforced)."""
+        """Remove a list and its tickets (the engine removes its requests first)."""
         key = str(list_id)
         self._c.execute(delete(callback_tickets).where(callback_tickets.c.list_id == key))
-        self._c.execute(delete(callbacks).where(callbacks.c.list_id == key))
         self._c.execute(delete(callback_lists).where(callback_lists.c.uuid == key))
 
     def open_requests(self, list_ids: Sequence[UUID]) -> list[Callback]:
@@ -149,12 +148,8 @@ class SqlXivo:
         self._c.execute(update(periods).where(periods.c.uuid == str(period.uuid)).values(values))
 
     def delete_period(self, period_id: UUID) -> None:
-        """Remove a period; requests that preferred it keep no period."""
-        key = str(period_id)
-        self._c.execute(
-            update(callbacks).where(callbacks.c.period_id == key).values(period_id=None)
-        )
-        self._c.execute(delete(periods).where(periods.c.uuid == key))
+        """Remove a period (the engine unlinks the requests that preferred it first)."""
+        self._c.execute(delete(periods).where(periods.c.uuid == str(period_id)))
 
     def clear_default_period(self) -> None:
         """Make no period the default."""

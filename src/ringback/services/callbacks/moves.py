@@ -42,6 +42,16 @@ def save(
     return after.evolve(version=before.version + 1)
 
 
+def remove_list(tx: Transaction, list_id: UUID) -> int:
+    """Remove the callbacks of a list that goes away (XiVO deletes a list with its requests)."""
+    return tx.callbacks.delete_of_list(list_id)
+
+
+def forget_period(tx: Transaction, period_id: UUID) -> None:
+    """Unlink the callbacks from a preferred period that goes away."""
+    tx.callbacks.forget_period(period_id)
+
+
 def queue_of(tx: Transaction, queue_id: int) -> Queue:
     """Return a stored queue, or raise NotFound."""
     queue = tx.queues.get(queue_id)

@@ -145,6 +145,14 @@ class CallbackRepository(Protocol):
         """Store many new callbacks (none with an Idempotency-Key) in one statement."""
         ...
 
+    def delete_of_list(self, list_id: UUID) -> int:
+        """Remove the callbacks of a list (their history and places go with them)."""
+        ...
+
+    def forget_period(self, period_id: UUID) -> None:
+        """Leave the callbacks that preferred a period with no preferred period."""
+        ...
+
     def update(
         self,
         callback: Callback,
